@@ -1,0 +1,5 @@
+"""odahub: an open-source Office of Data Analytics hub."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""DuckDB, in process: the embedded default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from odahub.engine.base import Engine
+
+
+def quote_path(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, spill_dir: Path | None = None, threads: int | None = None) -> None:
+        self.connection = duckdb.connect()
+        if spill_dir is not None:
+            spill_dir.mkdir(parents=True, exist_ok=True)
+            self.connection.execute(f"SET temp_directory = {quote_path(spill_dir)}")
+        if threads:
+            self.connection.execute(f"SET threads = {int(threads)}")
+        self._registered: dict[str, Any] = {}
+
+    def _run(self, query: str) -> pa.Table:
+        result = self.connection.execute(query)
+        if result.description is None:
+            return pa.table({})
+        return result.to_arrow_table()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self._registered[name] = table
+        self.connection.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self._registered.pop(name, None)
+        self.connection.unregister(name)
+
+    def register_parquet(self, name: str, paths: list[Path]) -> None:
+        files = ", ".join(quote_path(p) for p in paths)
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{files}], "
+            "union_by_name = true)")
+
+    def stream(self, query: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
+        reader = self.connection.execute(query).to_arrow_reader(batch_rows)
+        assert reader is not None
+        yield from reader
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,1 @@
+"""Pseudonymisation: keyed tokens, key store, free-text redaction, re-identification."""
