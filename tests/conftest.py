@@ -83,3 +83,33 @@ def sqlite_hub(tmp_path: Path) -> Iterator[Hub]:
     made = make_hub(tmp_path / "home")
     yield made
     made.close()
+
+
+COUNTY_PERSONS = 1500
+COUNTY_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small synthetic county per test session (per xdist worker), with its truth."""
+    from odahub.synth import generate_county
+
+    out = tmp_path_factory.mktemp("county")
+    generate_county(out, persons=COUNTY_PERSONS, seed=COUNTY_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pipeline_hub(tmp_path_factory: pytest.TempPathFactory, county: Path) -> Iterator[Hub]:
+    """A hub on which the whole pipeline has run over the session's county (read-only for tests)."""
+    import shutil
+
+    from odahub.pipeline import PipelineState, run_pipeline
+
+    home = tmp_path_factory.mktemp("pipeline") / "home"
+    hub = make_hub(home)
+    synth_dir = home / "synth"
+    shutil.copytree(county, synth_dir)
+    run_pipeline(hub, PipelineState(synth_dir=synth_dir, persons=COUNTY_PERSONS, seed=COUNTY_SEED))
+    yield hub
+    hub.close()
