@@ -39,10 +39,14 @@ def test_bad_engine_setting_is_a_clear_error_not_a_traceback(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_command_exits_non_zero_without_traceback(tmp_path: Path) -> None:
-    result = odahub(tmp_path, "no-such-command")
-    assert result.returncode != 0
+def test_unknown_command_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "odahub.cli", "no-such-command"], cwd=tmp_path,
+                            env={**os.environ, "ODAHUB_HOME": str(tmp_path)},
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "No such command" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "odahub-error.log").exists()
 
 
 @pytest.mark.slow

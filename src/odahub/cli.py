@@ -121,33 +121,26 @@ for stage in (synth_cli, governance_cli, ingest_cli, privacy_cli, link_cli, anal
 
 
 def main() -> None:
-    """Entry point: domain errors become a clear message and a non-zero exit, never a traceback."""
+    """Entry point: domain errors become a clear message and a non-zero exit, never a traceback.
+
+    Usage errors are handled by Typer itself (standalone mode, exit code 2).
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except OdahubError as error:
         console.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         console.print("[red]interrupted[/]")
         sys.exit(130)
-    except Exception as error:  # click usage errors and anything unexpected: no traceback
+    except Exception as error:  # anything unexpected: a short message, details in a log file
         handle_unexpected(error)
 
 
 def handle_unexpected(error: Exception) -> None:
-    import click
-
-    if isinstance(error, click.exceptions.Exit):
-        sys.exit(error.exit_code)
-    if isinstance(error, click.ClickException):
-        error.show()
-        sys.exit(error.exit_code)
-    if isinstance(error, click.exceptions.Abort):
-        console.print("[red]aborted[/]")
-        sys.exit(1)
-    log_path = Path.cwd() / "odahub-error.log"
     import traceback
 
+    log_path = Path.cwd() / "odahub-error.log"
     log_path.write_text("".join(traceback.format_exception(error)))
     console.print(f"[red]internal error:[/] {type(error).__name__}: {error} "
                   f"(details in {log_path})", highlight=False)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-import click
 import typer.main
+
+# Typer 0.29 vendors its own click, so commands are walked by duck typing, not click's classes.
 
 HEADER = """# Command-line reference
 
@@ -19,11 +21,11 @@ a clear message without a traceback; `--json` output is machine-readable on stdo
 """
 
 
-def walk(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
-                                                                      click.Command]]:
+def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
     yield path, command
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        for name in sorted(subcommands):
             yield from walk(command.commands[name], (*path, name))
 
 
@@ -41,12 +43,12 @@ def render() -> str:
     parts = [HEADER]
     for path, command in walk(root, ("odahub",)):
         name = " ".join(path)
-        context = click.Context(command, info_name=name, terminal_width=100,
-                                max_content_width=100)
+        context = command.context_class(command, info_name=name, terminal_width=100,
+                                        max_content_width=100)
         usage = command.get_usage(context).replace("Usage: ", "")
         help_text = (command.help or "").strip()
         parts.append(f"## `{name}`\n\n{help_text}\n\n```\n{usage}\n```\n")
-        options = [param for param in command.params if isinstance(param, click.Option)]
+        options = [param for param in command.params if param.param_type_name == "option"]
         if options:
             parts.append("| option | help |\n|---|---|")
             for option in options:
