@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from odahub.catalog import Catalog, migrate
 from odahub.config import Settings
 from odahub.engine import Engine, open_engine
+from odahub.governance.trail import configure as configure_audit_trail
 from odahub.lake import KeyProvider, Lake
 
 if TYPE_CHECKING:
@@ -28,7 +29,10 @@ class Hub:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return Catalog(self.settings.database_url)
+        catalog = Catalog(self.settings.database_url)
+        # Bind the audit trail (key and checkpoints outside the catalog) to this catalog once.
+        configure_audit_trail(catalog, self.settings)
+        return catalog
 
     @cached_property
     def keys(self) -> KeyProvider | None:

@@ -1,12 +1,16 @@
-"""The governance step of `odahub demo` / the pipeline."""
+"""The governance step of `odahub demo` / the pipeline: demo partners, users, agreements."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from odahub.governance import attach, demo
 from odahub.hub import Hub
 
 
 def run(hub: Hub, state: Any) -> dict[str, Any]:
-    """Not built yet: the governance issue replaces this with the real step."""
-    return {"status": "not built yet"}
+    """Load demo principals and agreements (runs before ingest: partners are get-or-create)."""
+    attach(hub)
+    synth_dir = getattr(state, "synth_dir", None)
+    return demo.load(hub.catalog, Path(synth_dir) if synth_dir else None)
