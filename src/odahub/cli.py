@@ -20,7 +20,6 @@ from odahub.governance import cli as governance_cli
 from odahub.hub import Hub
 from odahub.ingest import cli as ingest_cli
 from odahub.link import cli as link_cli
-from odahub.pipeline import PipelineState, run_pipeline
 from odahub.privacy import cli as privacy_cli
 from odahub.privacy.keystore import KeyStore
 from odahub.synth import cli as synth_cli
@@ -86,6 +85,8 @@ def demo(
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Generate a synthetic county into the home, run every stage on it, then serve the web app."""
+    from odahub.pipeline import PipelineState, run_pipeline  # heavy: every stage's libraries
+
     hub = hub_of(ctx)
     initialise(hub)
     state = PipelineState(synth_dir=hub.settings.home / "synth", persons=persons, seed=seed)
