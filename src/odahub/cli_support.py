@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -54,3 +55,16 @@ def progress(transient: bool = False) -> Iterator[Progress]:
     )
     with bar:
         yield bar
+
+
+class _LazyModule:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+def lazy_module(name: str) -> Any:
+    """A module imported on first use, so `odahub --help` doesn't load every stage's libraries."""
+    return _LazyModule(name)

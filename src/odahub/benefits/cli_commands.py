@@ -14,7 +14,6 @@ from odahub.benefits import service
 from odahub.benefits.board_pack import PORTFOLIO_HEADER, RISK_HEADER, BoardPack
 from odahub.benefits.conventions import load_conventions
 from odahub.benefits.costs_store import current_book, load_edition
-from odahub.benefits.evaluation import evaluate
 from odahub.benefits.evaluation_data import (
     OUTCOMES,
     covariates_of,
@@ -189,6 +188,8 @@ def interventions_evaluate(
     tables = (truth_tables(truth, unit, programme) if truth
               else lake_tables(hub, unit, programme))  # type: ignore[arg-type]
     units = evaluation_table(hub.engine, *tables)
+    from odahub.benefits.evaluation import evaluate  # scikit-learn: load only when used
+
     result = evaluate(units, covariates_of(units), list(OUTCOMES), method=method,  # type: ignore[arg-type]
                       include_pre_outcomes=False, bootstrap=bootstrap)
     if json_output:

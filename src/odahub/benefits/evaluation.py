@@ -40,6 +40,7 @@ class OutcomeEffect:
     relative_effect: float         # effect / counterfactual post level (-0.4 = 40% fewer)
     relative_ci: tuple[float, float]
     naive_relative: float          # (post - pre) / pre, what a before/after report would say
+    naive_relative_ci: tuple[float, float] = (float("nan"), float("nan"))
 
 
 @dataclass
@@ -102,7 +103,8 @@ def evaluate(units: pd.DataFrame, covariates: list[str], outcomes: list[str], *,
         naive_change=float(point.naive[j]), naive_ci=ci("naive", j),
         effect=float(point.effect[j]), effect_ci=ci("effect", j),
         relative_effect=float(point.relative[j]), relative_ci=ci("relative", j),
-        naive_relative=float(point.naive_relative[j])) for j, name in enumerate(outcomes)]
+        naive_relative=float(point.naive_relative[j]),
+        naive_relative_ci=ci("naive_relative", j)) for j, name in enumerate(outcomes)]
     return EvaluationResult(
         method=method, treated=int(treated.sum()), controls=int((~treated).sum()),
         matched_treated=point.matched, covariates=features,

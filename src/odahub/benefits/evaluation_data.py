@@ -31,7 +31,15 @@ def evaluation_table(engine: Engine, events: pa.Table, interventions: pa.Table,
                      outcomes: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """`events`: unit_id, event_type, event_date. `interventions`: unit_id, start_date.
     Treated units are indexed at their first start; comparison units at the treated's median
-    start, so both are measured over the same calendar windows either side."""
+    start, so both are measured over the same calendar windows either side. Covariates: counts
+    of each event type in the year before the index (`prior_<type>`) and the year before that
+    (`prior_y2_<type>`), plus any numeric `units` columns besides unit_id (`prior_unit_<col>`).
+
+    Why the second year: programmes select on a high count in the year before the start, which
+    is partly a lasting high rate and partly a bad year (regression to the mean). One year's
+    count cannot tell these apart, so matched comparison units with the same count have lower
+    lasting rates than the treated and the effect is biased towards harm; the year before
+    that, untouched by the selection, measures the lasting rate."""
     outcomes = outcomes or OUTCOMES
     _require(events, ("unit_id", "event_type", "event_date"), "events")
     _require(interventions, ("unit_id", "start_date"), "interventions")
@@ -44,10 +52,28 @@ def evaluation_table(engine: Engine, events: pa.Table, interventions: pa.Table,
     engine.register(names["un"], units.select(["unit_id"]) if units is not None
                     else events.select(["unit_id"]))
     try:
-        return engine.sql(_sql(names, types, outcomes, window_days)).to_pandas()
+        table = engine.sql(_sql(names, types, outcomes, window_days)).to_pandas()
     finally:
         for name in names.values():
             engine.unregister(name)
+    return _with_unit_covariates(table, units)
+
+
+def _with_unit_covariates(table: pd.DataFrame, units: pa.Table | None) -> pd.DataFrame:
+    """Join the units' own numeric or boolean columns (e.g. household risk factors)."""
+    if units is None:
+        return table
+    extra = [f.name for f in units.schema if f.name != "unit_id"
+             and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+                  or pa.types.is_boolean(f.type))]
+    if not extra:
+        return table
+    frame = units.select(["unit_id", *extra]).to_pandas().drop_duplicates("unit_id")
+    frame = frame.rename(columns={c: f"prior_unit_{_safe(c)}" for c in extra})
+    merged = table.merge(frame, on="unit_id", how="left")
+    columns = [f"prior_unit_{_safe(c)}" for c in extra]
+    merged[columns] = merged[columns].astype(float).fillna(0.0)
+    return merged
 
 
 def _count(types: tuple[str, ...], start: str, end: str) -> str:
@@ -59,11 +85,13 @@ def _count(types: tuple[str, ...], start: str, end: str) -> str:
 def _sql(names: dict[str, str], types: list[str], outcomes: dict[str, tuple[str, ...]],
          window: int) -> str:
     before = f"c.index_date - INTERVAL '{window} days'"
+    earlier = f"c.index_date - INTERVAL '{2 * window} days'"
     after = f"c.index_date + INTERVAL '{window} days'"
     columns = [f"{_count(tuple(t), before, 'c.index_date')} AS {name}_pre,\n"
                f"  {_count(tuple(t), 'c.index_date', after)} AS {name}_post"
                for name, t in outcomes.items()]
     columns += [f"{_count((t,), before, 'c.index_date')} AS prior_{_safe(t)}" for t in types]
+    columns += [f"{_count((t,), earlier, before)} AS prior_y2_{_safe(t)}" for t in types]
     return f"""
 WITH treated AS (
   SELECT unit_id, MIN(CAST(start_date AS DATE)) AS index_date FROM {names['iv']} GROUP BY unit_id),
@@ -77,7 +105,7 @@ cohort AS (
 SELECT c.unit_id, c.treated, c.index_date,
   {(','+chr(10)+'  ').join(columns)}
 FROM cohort c LEFT JOIN {names['ev']} e
-  ON e.unit_id = c.unit_id AND e.event_date >= {before} AND e.event_date < {after}
+  ON e.unit_id = c.unit_id AND e.event_date >= {earlier} AND e.event_date < {after}
 GROUP BY c.unit_id, c.treated, c.index_date
 ORDER BY c.unit_id"""
 
@@ -97,6 +125,10 @@ def covariates_of(table: pd.DataFrame) -> list[str]:
 
 
 # -- the synthetic county's truth ----------------------------------------------------------------
+# Household risk factors a council knows (not the hidden risk, nor labels measured afterwards).
+RISK_FACTORS = ("imd_decile", "lone_parent", "substance_misuse", "mental_health", "da_history")
+
+
 def truth_tables(synth_dir: Path, unit: str = "person", programme: str | None = None
                  ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(events, interventions, units) from DIR/truth, renamed to the evaluation columns."""
@@ -111,10 +143,12 @@ def truth_tables(synth_dir: Path, unit: str = "person", programme: str | None = 
     if start is None or key not in raw.column_names:
         raise SpecError(f"truth/interventions.parquet needs {key} and start_date "
                         f"(has {raw.column_names})")
-    units = pq.read_table(truth / f"{unit}s.parquet", columns=[key])
+    units_file = truth / f"{unit}s.parquet"
+    present = pq.read_schema(units_file).names
+    units = pq.read_table(units_file, columns=[key, *(c for c in RISK_FACTORS if c in present)])
     return (events.rename_columns(["unit_id", "event_type", "event_date"]),
             raw.select([key, start]).rename_columns(["unit_id", "start_date"]),
-            units.rename_columns(["unit_id"]))
+            units.rename_columns(["unit_id", *units.column_names[1:]]))
 
 
 def planted_effect(synth_dir: Path) -> float | None:

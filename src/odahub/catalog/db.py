@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 import odahub.catalog.tables  # noqa: F401  (registers every table on Base.metadata)
 from odahub.catalog.base import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,6 +48,8 @@ def make_engine(database_url: str) -> Engine:
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config  # Alembic loads only when migrating (start-up time)
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -54,6 +58,8 @@ def alembic_config(database_url: str) -> Config:
 
 def migrate(database_url: str) -> None:
     """Bring the catalog schema to the newest revision of every stage branch."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), "heads")
 
 

@@ -22,6 +22,8 @@ class DuckDBEngine(Engine):
 
     def __init__(self, spill_dir: Path | None = None, threads: int | None = None) -> None:
         self.connection = duckdb.connect()
+        # DuckDB draws progress bars on stdout for long queries; stdout is for --json output.
+        self.connection.execute("SET enable_progress_bar = false")
         if spill_dir is not None:
             spill_dir.mkdir(parents=True, exist_ok=True)
             self.connection.execute(f"SET temp_directory = {quote_path(spill_dir)}")

@@ -95,22 +95,40 @@ class KeyStore:
         keys: list[dict[str, Any]] = self._load()["keys"]
         return [k for k in keys if purpose is None or k["purpose"] == purpose]
 
-    def create(self, purpose: str) -> str:
-        """A new active key for `purpose`; earlier active keys for it become retired."""
+    def create(self, purpose: str, activate: bool = True) -> str:
+        """A new key for `purpose`: active at once (earlier ones retired), or pending a rotation."""
         ring = self._load()
         version = 1 + sum(1 for k in ring["keys"] if k["purpose"] == purpose)
         key_id = f"{purpose}#{version}"
-        for entry in ring["keys"]:
-            if entry["purpose"] == purpose and entry["status"] == "active":
-                entry["status"] = "retired"
+        if activate:
+            for entry in ring["keys"]:
+                if entry["purpose"] == purpose and entry["status"] == "active":
+                    entry["status"] = "retired"
         wrapped = self.master.wrap(secrets.token_bytes(32), key_id.encode())
         ring["keys"].append({
-            "id": key_id, "purpose": purpose, "status": "active",
+            "id": key_id, "purpose": purpose, "status": "active" if activate else "pending",
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "wrapped": base64.b64encode(wrapped).decode(),
         })
         self._save(ring)
         return key_id
+
+    def activate(self, key_id: str) -> None:
+        """Make `key_id` the active key of its purpose in one atomic ring write."""
+        ring = self._load()
+        match = [k for k in ring["keys"] if k["id"] == key_id]
+        if not match:
+            raise IntegrityError(f"unknown key {key_id!r}")
+        for entry in ring["keys"]:
+            if entry["purpose"] == match[0]["purpose"] and entry["status"] in ("active", "pending"):
+                entry["status"] = "retired"
+        match[0]["status"] = "active"
+        self._save(ring)
+
+    def listing(self) -> list[dict[str, str]]:
+        """Every key's id, purpose, status and creation time — never key material."""
+        return [{k: str(entry[k]) for k in ("id", "purpose", "status", "created_at")}
+                for entry in self.entries()]
 
     def active_id(self, purpose: str) -> str:
         active = [k["id"] for k in self.entries(purpose) if k["status"] == "active"]

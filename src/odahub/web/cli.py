@@ -1,4 +1,4 @@
-"""CLI commands of the web app."""
+"""CLI commands of the web app: `odahub serve` (and the end of `odahub demo`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,33 @@ def register(app: typer.Typer) -> None:
         serve_hub(hub_of(ctx), host=host, port=port, demo=False)
 
 
+def demo_logins(hub: Hub) -> list[tuple[str, str, str]]:
+    """(username, roles, partner) of each demo user, one per role first."""
+    from odahub.governance import users
+
+    found = []
+    for user in users.all_users(hub.catalog):
+        found.append((user.username, ", ".join(sorted(user.roles)), user.partner or ""))
+    return found
+
+
 def serve_hub(hub: Hub, host: str, port: int, demo: bool) -> None:
-    """Not built yet: the web issue replaces this with uvicorn serving create_app(hub)."""
-    console.print(f"[yellow]web app not built yet[/] (would serve on http://{host}:{port})")
+    """Serve create_app(hub) with uvicorn; in a demo, first print a login for each role."""
+    import uvicorn
+
+    from odahub.governance import attach
+    from odahub.web.app import create_app
+
+    attach(hub)
+    app = create_app(hub)
+    url = f"http://{host}:{port}"
+    if demo:
+        from odahub.governance.demo import DEMO_PASSWORD
+
+        console.print(f"\n[bold]odahub is serving at {url}[/]  (password for every demo "
+                      f"user: [bold]{DEMO_PASSWORD}[/])")
+        for username, roles, partner in demo_logins(hub):
+            console.print(f"  {username:<24} {roles:<14} {partner}")
+    else:
+        console.print(f"odahub is serving at {url}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,179 @@
+"""Feature marts as of a date: one SQL definition (DuckDB dialect, transpiled for Spark).
+
+Every feature is computed from events with `event_date <= as_of` only, so a mart built as of D
+cannot see anything recorded after D (tests/analyse/test_leakage.py proves it). "Ever" counts
+decay with a one-year half-life, so an incident five years ago weighs little.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+
+from odahub.engine import Engine
+from odahub.model import load_model
+
+WINDOWS = {"12m": 365, "36m": 1095}
+HALF_LIFE_DAYS = 365.0
+NO_CONTACT_DAYS = 3650  # "days since" when never in contact: ten years, a finite, monotone code
+DASH_GRADES = ("CASE lower(dash_risk) WHEN 'high' THEN 3 WHEN 'medium' THEN 2 "
+               "WHEN 'standard' THEN 1 ELSE 0 END")
+
+
+def event_types() -> list[str]:
+    return list(load_model().events)
+
+
+def agencies() -> list[str]:
+    return sorted({event.agency for event in load_model().events.values()})
+
+
+def _lit(day: date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _age(day: date, column: str = "event_date") -> str:
+    return f"date_diff('day', {column}, {_lit(day)})"
+
+
+def person_aggregates(as_of: date) -> list[str]:
+    """Per-person aggregate expressions over events known by `as_of`."""
+    age = _age(as_of)
+    parts: list[str] = []
+    for kind in event_types():
+        hit = f"event_type = '{kind}'"
+        for label, days in WINDOWS.items():
+            parts.append(f"SUM(CASE WHEN {hit} AND {age} < {days} THEN 1 ELSE 0 END) "
+                         f"AS {kind}_{label}")
+        parts.append(f"SUM(CASE WHEN {hit} THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) "
+                     f"AS {kind}_decayed")
+        parts.append(f"MIN(CASE WHEN {hit} THEN {age} END) AS {kind}_days_since")
+    for agency in agencies():
+        parts.append(f"SUM(CASE WHEN agency = '{agency}' AND {age} < 365 THEN 1 ELSE 0 END) "
+                     f"AS agency_{agency}_12m")
+    parts += [
+        "COUNT(*) AS events_total",
+        f"COUNT(DISTINCT CASE WHEN {age} < 365 THEN agency END) AS agencies_12m",
+        "COUNT(DISTINCT agency) AS agencies_ever",
+        "MIN(event_date) AS first_contact",
+        "MAX(event_date) AS last_contact",
+        f"MAX(CASE WHEN event_type = 'domestic_abuse' AND {age} < 365 THEN {DASH_GRADES} "
+        "ELSE 0 END) AS dash_max_12m",
+        f"SUM(CASE WHEN lower(dash_risk) = 'high' AND {age} < 1095 THEN 1 ELSE 0 END) "
+        "AS dash_high_36m",
+        f"MIN(CASE WHEN event_type = 'school_attendance' AND {age} < 365 THEN attendance_pct END)"
+        " AS attendance_min_12m",
+    ]
+    return parts
+
+
+def person_features_sql(as_of: date) -> str:
+    """One row per person born by `as_of`; household and area as of that date."""
+    d = _lit(as_of)
+    counts = [p.rsplit(" AS ", 1)[1] for p in person_aggregates(as_of)]
+    zero = {"first_contact", "last_contact", "attendance_min_12m"}
+    filled = []
+    for name in counts:
+        if name.endswith("_days_since"):
+            filled.append(f"COALESCE(a.{name}, {NO_CONTACT_DAYS}) AS {name}")
+        elif name in zero:
+            filled.append(f"a.{name}")
+        else:
+            filled.append(f"COALESCE(a.{name}, 0) AS {name}")
+    return f"""
+WITH ev AS (SELECT * FROM an_events WHERE event_date <= {d} AND person_id IS NOT NULL),
+agg AS (SELECT person_id, {', '.join(person_aggregates(as_of))} FROM ev GROUP BY person_id),
+last_place AS (SELECT person_id, arg_max(oa_code, event_date) AS oa_code FROM ev
+               WHERE oa_code IS NOT NULL GROUP BY person_id),
+household AS (SELECT person_id, arg_max(household_id, valid_from) AS household_id FROM an_members
+              WHERE (valid_from IS NULL OR valid_from <= {d})
+              AND (valid_to IS NULL OR valid_to > {d})
+              GROUP BY person_id)
+SELECT p.person_id, COALESCE(h.household_id, p.household_id) AS household_id, {d} AS as_of,
+       p.birth_date, CAST(date_diff('day', p.birth_date, {d}) AS DOUBLE) / 365.25 AS age_years,
+       p.sex, p.ethnicity,
+       COALESCE(lp.oa_code, p.oa_code) AS oa_code, ar.imd_decile,
+       CASE WHEN a.person_id IS NULL THEN 0 ELSE 1 END AS known_to_services, {', '.join(filled)}
+FROM an_persons p
+LEFT JOIN agg a ON a.person_id = p.person_id
+LEFT JOIN last_place lp ON lp.person_id = p.person_id
+LEFT JOIN household h ON h.person_id = p.person_id
+LEFT JOIN an_areas ar ON ar.oa_code = COALESCE(lp.oa_code, p.oa_code)
+WHERE p.birth_date IS NULL OR p.birth_date <= {d}
+"""
+
+
+def numeric_person_columns(as_of: date) -> list[str]:
+    names = [p.rsplit(" AS ", 1)[1] for p in person_aggregates(as_of)]
+    return [n for n in names if n not in {"first_contact", "last_contact"}]
+
+
+def household_features_sql(as_of: date) -> str:
+    """Members as of `as_of` (from person_features), summed; composition and moves."""
+    d = _lit(as_of)
+    sums = [f"SUM({c}) AS {c}" for c in numeric_person_columns(as_of)
+            if not c.endswith("_days_since") and c not in {"attendance_min_12m", "dash_max_12m"}
+            and not c.startswith("agencies_")]
+    mins = [f"MIN({c}) AS {c}" for c in numeric_person_columns(as_of)
+            if c.endswith("_days_since") or c == "attendance_min_12m"]
+    return f"""
+WITH pf AS (SELECT * FROM an_person_features WHERE household_id IS NOT NULL),
+moves AS (SELECT pf.household_id, COUNT(DISTINCT e.oa_code) AS places_36m,
+          COUNT(DISTINCT CASE WHEN {_age(as_of, 'e.event_date')} < 365 THEN e.agency END)
+          AS agencies_12m
+          FROM pf JOIN an_events e ON e.person_id = pf.person_id
+          WHERE e.event_date <= {d} AND {_age(as_of, 'e.event_date')} < 1095
+          GROUP BY pf.household_id)
+SELECT pf.household_id, {d} AS as_of, COUNT(*) AS members,
+       SUM(CASE WHEN age_years >= 18 THEN 1 ELSE 0 END) AS adults,
+       SUM(CASE WHEN age_years < 18 THEN 1 ELSE 0 END) AS children,
+       SUM(CASE WHEN age_years < 5 THEN 1 ELSE 0 END) AS under_fives,
+       MIN(age_years) AS youngest_age, MAX(age_years) AS oldest_age,
+       MAX(dash_max_12m) AS dash_max_12m, MAX(known_to_services) AS known_to_services,
+       arg_max(oa_code, age_years) AS oa_code, arg_max(sex, age_years) AS hrp_sex,
+       arg_max(ethnicity, age_years) AS hrp_ethnicity, MAX(imd_decile) AS imd_decile,
+       COALESCE(MAX(mv.agencies_12m), 0) AS agencies_12m,
+       GREATEST(COALESCE(MAX(mv.places_36m), 1) - 1, 0) AS moves_36m,
+       MIN(first_contact) AS first_contact, MAX(last_contact) AS last_contact,
+       {', '.join(sums + mins)}
+FROM pf LEFT JOIN moves mv ON mv.household_id = pf.household_id
+GROUP BY pf.household_id
+"""
+
+
+def oa_features_sql(as_of: date) -> str:
+    """Output areas: residents by age, and events of residents and of children, over windows."""
+    d = _lit(as_of)
+    age = _age(as_of)
+    kinds = event_types()
+    child = "pf.age_years < 18"
+    counts = [f"SUM(CASE WHEN {child} THEN pf.{k}_12m ELSE 0 END) AS child_{k}_12m" for k in kinds]
+    counts += [f"SUM(pf.{k}_12m) AS {k}_12m" for k in kinds]
+    counts += [f"SUM(pf.{k}_decayed) AS {k}_decayed" for k in kinds]
+    return f"""
+WITH pf AS (SELECT * FROM an_person_features WHERE oa_code IS NOT NULL),
+found AS (SELECT found_oa AS oa_code, COUNT(*) AS found_here_36m FROM an_events
+          WHERE event_type = 'missing_episode' AND event_date <= {d} AND {age} < 1095
+          GROUP BY found_oa)
+SELECT ar.oa_code, {d} AS as_of, ar.lsoa_code, ar.ward_code, ar.imd_decile, ar.latitude,
+       ar.longitude, COUNT(pf.person_id) AS residents,
+       SUM(CASE WHEN {child} THEN 1 ELSE 0 END) AS children,
+       SUM(CASE WHEN pf.age_years BETWEEN 10 AND 17.99 THEN 1 ELSE 0 END) AS adolescents,
+       SUM(CASE WHEN pf.known_to_services = 1 THEN 1 ELSE 0 END) AS known_residents,
+       COALESCE(MAX(fo.found_here_36m), 0) AS found_here_36m,
+       {', '.join(f'COALESCE({c.rsplit(" AS ", 1)[0]}, 0) AS {c.rsplit(" AS ", 1)[1]}'
+                  for c in counts)}
+FROM an_areas ar LEFT JOIN pf ON pf.oa_code = ar.oa_code
+LEFT JOIN found fo ON fo.oa_code = ar.oa_code
+GROUP BY ar.oa_code, ar.lsoa_code, ar.ward_code, ar.imd_decile, ar.latitude, ar.longitude
+"""
+
+
+def build(engine: Engine, as_of: date) -> dict[str, pa.Table]:
+    """All three marts as of a date (the canonical relations must be registered)."""
+    person = engine.sql(person_features_sql(as_of))
+    engine.register("an_person_features", person)
+    household = engine.sql(household_features_sql(as_of))
+    oa = engine.sql(oa_features_sql(as_of))
+    return {"person_features": person, "household_features": household, "oa_features": oa}

@@ -1,0 +1,194 @@
+"""Build the one SQL query that validates and standardises a batch of raw text rows.
+
+The query returns the identified-zone columns plus `_reject_column`, `_reject_reason`, `_raw`
+(JSON of the source row, only for rejected rows) and `_rid_hash` (for duplicate counting).
+Run per batch on the hub's engine: vectorised, no per-row Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from odahub.engine import Engine
+from odahub.ingest import rules
+from odahub.ingest.detect import date_format_candidates
+from odahub.ingest.readers.base import ROW
+from odahub.ingest.rules import Rule, cleaned, ident, lit
+from odahub.ingest.spec import FeedSpec, snake_case
+from odahub.model import load_model
+
+CONCATENATED = {"address", "free_text"}
+DATE_ROLES = {"date_of_birth", "event_date"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    sql: str
+    outputs: list[str]
+
+
+def output_rules(spec: FeedSpec, date_formats: dict[str, str | None]) -> dict[str, list[
+        tuple[str, Rule]]]:
+    """For each output column, the (source column, rule) pairs that feed it."""
+    model = load_model()
+    found: dict[str, list[tuple[str, Rule]]] = {}
+
+    def add(output: str, source: str, rule: Rule) -> None:
+        found.setdefault(output, []).append((source, rule))
+
+    for index, (source, column) in enumerate(spec.columns.items()):
+        raw = raw_alias(index)
+        if source == spec.record_id and column.type is not None:
+            continue  # already the record_id output
+        formats = formats_for(spec, source, date_formats)
+        if column.role is not None:
+            for output, rule in role_rules(column.role, raw, source, formats, spec, model.events):
+                add(output, source, rule)
+        else:
+            output = column.attribute or snake_case(source)
+            kind = (model.attribute_type(column.attribute) if column.attribute
+                    else column.type) or "string"
+            add(output, source, rules.typed_rule(raw, kind, output, formats))
+    if spec.event_type is not None and "event_type" not in found:
+        add("event_type", "", Rule(lit(spec.event_type)))
+    return found
+
+
+def raw_alias(index: int) -> str:
+    return f"__raw{index}"
+
+
+def formats_for(spec: FeedSpec, source: str, detected: dict[str, str | None]) -> list[str]:
+    given = spec.columns[source].format or spec.options.date_format or detected.get(source)
+    return list(date_format_candidates(given))
+
+
+def role_rules(role: str, raw: str, source: str, formats: list[str], spec: FeedSpec,
+               events: Mapping[str, object]) -> list[tuple[str, Rule]]:
+    if role == "full_name":
+        full, first, last = rules.full_name_rule(raw)
+        taken = {c.role for c in spec.columns.values()}
+        derived = [(r, rule) for r, rule in (("first_name", first), ("last_name", last))
+                   if r not in taken]
+        return [("full_name", full), *derived]
+    if role in ("first_name", "middle_name", "last_name"):
+        return [(role, rules.name_rule(raw, strip_titles=role != "last_name"))]
+    if role in DATE_ROLES:
+        return [(role, rules.date_rule(raw, formats, source, role == "date_of_birth"))]
+    simple = {
+        "sex": lambda: rules.sex_rule(raw),
+        "postcode": lambda: rules.postcode_rule(raw, role),
+        "nhs_number": lambda: rules.nhs_rule(raw, role),
+        "ni_number": lambda: rules.ni_rule(raw, role),
+        "phone": lambda: rules.phone_rule(raw, role),
+        "email": lambda: rules.email_rule(raw, role),
+        "uprn": lambda: rules.uprn_rule(raw, role),
+        "address": lambda: rules.address_rule(raw),
+        "event_type": lambda: rules.event_type_rule(raw, list(events), spec.event_type),
+    }
+    maker = simple.get(role)
+    return [(role, maker() if maker else Rule(raw))]
+
+
+def combine(output: str, pairs: list[tuple[str, Rule]]) -> str:
+    values = [rule.value for _source, rule in pairs]
+    if len(values) == 1:
+        return values[0]
+    if output in CONCATENATED:
+        return f"NULLIF(concat_ws(' | ', {', '.join(values)}), '')"
+    return f"coalesce({', '.join(values)})"
+
+
+def build_plan(spec: FeedSpec, source_columns: list[str], source_file: str, table: str,
+               date_formats: dict[str, str | None]) -> Plan:
+    """Four layers so every cleaned and standardised value is computed once: cleaned text,
+    standardised values, checks (flags and problems), then the reject columns."""
+    found = output_rules(spec, date_formats)
+    cleaned_layer = ", ".join(f"{cleaned(source)} AS {raw_alias(i)}"
+                              for i, source in enumerate(spec.columns))
+    record_id = cleaned(spec.record_id)
+    problems = [(f"{record_id} IS NULL", f"{spec.record_id}: record id missing", spec.record_id)]
+    problems += [(f"{raw_alias(i)} IS NULL", f"{source}: required value missing", source)
+                 for i, (source, column) in enumerate(spec.columns.items()) if column.required]
+    flags: list[tuple[str, str]] = []
+    values: list[str] = []
+    derived: dict[str, str] = {}
+    selects = [f"{lit(spec.dataset)} AS dataset", f"{record_id} AS record_id",
+               f"{lit(source_file)} AS source_file", f"{ident(ROW)} AS source_row"]
+    for output, pairs in found.items():
+        aliases = []
+        for source, original in pairs:
+            rule = share(original, derived)
+            alias = f"__value{len(values)}"
+            values.append(f"{rule.value} AS {alias}")
+            aliases.append(Rule(alias))
+            problems += [(cond.replace(rule.value, alias), reason, source)
+                         for cond, reason in rule.problems]
+            flags += [(cond.replace(rule.value, alias), flag) for cond, flag in rule.flags]
+        selects.append(f"{combine(output, list(zip([s for s, _ in pairs], aliases, strict=True)))}"
+                       f" AS {ident(output)}")
+    flag_list = ", ".join(f"CASE WHEN {cond} THEN {lit(flag)} END" for cond, flag in flags)
+    problem_list = ", ".join(
+        f"CASE WHEN coalesce({cond}, false) THEN {{'col': {lit(src)}, 'why': {lit(why)}}} END"
+        for cond, why, src in problems)
+    raw_row = "{" + ", ".join(f"{lit(c)}: {ident(c)}" for c in source_columns if c != ROW) + "}"
+    outputs = ["dataset", "record_id", "source_file", "source_row", *found, "_flags"]
+    layers = f"(SELECT *, {cleaned_layer} FROM {table})" if cleaned_layer else table
+    if derived:
+        shared = ", ".join(f"{expr} AS {alias}" for expr, alias in derived.items())
+        layers = f"(SELECT *, {shared} FROM {layers})"
+    layers = f"(SELECT *, {', '.join(values)} FROM {layers})" if values else layers
+    checks = (f"SELECT {', '.join(selects)}, "
+              f"list_filter([{flag_list}]::VARCHAR[], lambda f: f IS NOT NULL) AS _flags, "
+              f"list_filter([{problem_list}], lambda p: p IS NOT NULL) AS _problems, "
+              f"{raw_row} AS _raw_row FROM {layers}")
+    sql = (f"SELECT {', '.join(ident(o) for o in outputs)}, "
+           "CASE WHEN len(_problems) > 0 THEN _problems[1].col END AS _reject_column, "
+           "CASE WHEN len(_problems) > 0 THEN array_to_string(list_transform(_problems, "
+           "lambda p: p.why), '; ') END AS _reject_reason, "
+           "CASE WHEN len(_problems) > 0 THEN CAST(to_json(_raw_row) AS VARCHAR) END AS _raw, "
+           f"hash(record_id) AS _rid_hash FROM ({checks})")
+    return Plan(sql=sql, outputs=outputs)
+
+
+def share(rule: Rule, derived: dict[str, str]) -> Rule:
+    """Replace a rule's repeated sub-expressions by aliases computed in an earlier layer."""
+    if not rule.derived:
+        return rule
+    value, problems, flags = rule.value, list(rule.problems), list(rule.flags)
+    for expression in rule.derived:
+        alias = derived.setdefault(expression, f"__shared{len(derived)}")
+        value = value.replace(expression, alias)
+        problems = [(c.replace(expression, alias), r) for c, r in problems]
+        flags = [(c.replace(expression, alias), f) for c, f in flags]
+    return Rule(value, problems, flags)
+
+
+def detect_date_formats(engine: Engine, spec: FeedSpec, sample: pa.Table,
+                        table: str) -> dict[str, str | None]:
+    """For date columns with no format given, pick the common UK form that parses most values."""
+    wanted = [source for source, column in spec.columns.items()
+              if column.format is None and spec.options.date_format is None and (
+                  column.role in DATE_ROLES or column.type == "date" or (
+                      column.attribute is not None
+                      and load_model().attribute_type(column.attribute) == "date"))]
+    if not wanted or sample.num_rows == 0:
+        return {}
+    candidates = list(date_format_candidates(None))
+    counts = ", ".join(
+        f"count(try_strptime({cleaned(source)}, {lit(fmt)})) AS {ident(f'{i}:{j}')}"
+        for i, source in enumerate(wanted) for j, fmt in enumerate(candidates))
+    engine.register(table, sample)
+    try:
+        row = engine.sql(f"SELECT {counts} FROM {table}").to_pylist()[0]
+    finally:
+        engine.unregister(table)
+    chosen: dict[str, str | None] = {}
+    for i, source in enumerate(wanted):
+        scores = [row[f"{i}:{j}"] for j in range(len(candidates))]
+        best = max(range(len(candidates)), key=lambda j: (scores[j], -j))
+        chosen[source] = candidates[best] if scores[best] else None
+    return chosen

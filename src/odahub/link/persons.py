@@ -1,0 +1,145 @@
+"""From clusters to the linked tables: stable person ids, link confidence, households."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from odahub.catalog.base import utcnow
+from odahub.hub import Hub
+from odahub.link import households as hh
+from odahub.link import outputs
+from odahub.link.ids import assign_ids
+from odahub.link.prepare import LinkInput
+
+
+@dataclass
+class PersonTables:
+    links: pa.Table      # unique_id, dataset, record_id, person_id, match_probability
+    history: pa.Table
+    count: int
+
+
+@dataclass
+class HouseholdTables:
+    links: pa.Table
+    households: pa.Table
+    count: int
+
+
+def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
+    numbers = [int(m.group(1)) for column in ids for value in column.to_pylist()
+               if value and (m := re.search(r"(\d+)$", value))]
+    return max(numbers, default=0) + 1
+
+
+def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
+                  previous: pa.Table, run_id: int, profile_of: pa.Table) -> PersonTables:
+    """profile_of: record unique_id → profile_id (the record naming its profile in `edges`)."""
+    engine = hub.engine
+    history_before = outputs.read(hub, "id_history")
+    prior = pa.table({"member": _names(previous), "old_id": previous["person_id"]})
+    members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
+    first = _first_free([prior["old_id"].unique(), history_before["old_id"].unique(),
+                         history_before["new_id"].unique()])
+    assigned = assign_ids(engine, members, prior, "P-", first)
+    engine.register("link_assigned", assigned.members)
+    engine.register("link_edges", edges)
+    engine.register("link_records", prepared.records.select(["unique_id", "dataset", "record_id"]))
+    engine.register("link_members", profile_of.select(["unique_id", "profile_id"]))
+    try:
+        links = engine.sql(_LINKS_SQL)
+    finally:
+        for name in ("link_assigned", "link_edges", "link_records", "link_members"):
+            engine.unregister(name)
+    now = utcnow()
+    changes = assigned.history
+    new_history = pa.table({
+        "old_id": changes["old_id"], "new_id": changes["new_id"], "change": changes["change"],
+        "run": pa.array([run_id] * changes.num_rows, pa.int64()),
+        "at": pa.array([now] * changes.num_rows, pa.timestamp("us"))})
+    history = pa.concat_tables([history_before, new_history.cast(outputs.HISTORY)])
+    count = len(assigned.members["id"].unique())
+    return PersonTables(links=links, history=history, count=count)
+
+
+def _names(table: pa.Table) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(table["dataset"], table["record_id"], ":")
+
+
+# A record's link confidence: its profile's strongest accepted edge inside its own cluster.
+_LINKS_SQL = """
+WITH inside AS (
+    SELECT e.unique_id_l AS unique_id, e.match_probability FROM link_edges e
+    JOIN link_assigned a ON a.member = e.unique_id_l
+    JOIN link_assigned b ON b.member = e.unique_id_r AND b.id = a.id
+    UNION ALL
+    SELECT e.unique_id_r, e.match_probability FROM link_edges e
+    JOIN link_assigned a ON a.member = e.unique_id_l
+    JOIN link_assigned b ON b.member = e.unique_id_r AND b.id = a.id
+), best AS (SELECT unique_id, max(match_probability) AS p FROM inside GROUP BY unique_id)
+SELECT r.unique_id, r.dataset, r.record_id, a.id AS person_id, best.p AS match_probability
+FROM link_records r JOIN link_assigned a ON a.member = r.unique_id
+JOIN link_members m ON m.unique_id = r.unique_id
+LEFT JOIN best ON best.unique_id = m.profile_id
+ORDER BY r.unique_id
+"""
+
+
+def household_tables(hub: Hub, api: Any, prepared: LinkInput, links: pa.Table) -> HouseholdTables:
+    engine = hub.engine
+    records = prepared.records
+    columns = [c for c in ("uprn", "postcode", "address", "event_date", "household_ref")
+               if c in records.schema.names]
+    base = records.select(["unique_id", "dataset", *columns])
+    person_of = links.select(["unique_id", "person_id"])
+    engine.register("hh_records", base.join(person_of, "unique_id"))
+    keyed = hh.keyed_records(engine, "hh_records", ["dataset", *columns])
+    engine.register("hh_keyed", keyed)
+    stays = hh.household_stays(engine, "hh_keyed")
+    engine.register("hh_stays", stays)
+    try:
+        edges = hh.stay_edges(engine, "hh_stays")
+        clusters = hh.cluster_stays(api, stays, edges)
+        previous = outputs.read(hub, "households")
+        assigned = _household_ids(hub, stays, clusters, previous)
+        engine.register("hh_clusters", clusters)
+        engine.register("hh_ids", assigned)
+        memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
+        engine.register("hh_links", links)
+        linked = engine.sql(_RECORD_HOUSEHOLD_SQL)
+    finally:
+        for name in ("hh_records", "hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
+            engine.unregister(name)
+    households = memberships.select(["household_id", "person_id", "valid_from", "valid_to"])
+    households = households.append_column(
+        "uprn_token", pa.nulls(households.num_rows, pa.string())).sort_by(
+        [("household_id", "ascending"), ("person_id", "ascending")])
+    count = len(households["household_id"].unique())
+    return HouseholdTables(links=linked, households=households, count=count)
+
+
+def _household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table,
+                   previous: pa.Table) -> pa.Table:
+    """Stable household ids by overlap of persons with the previous run's households."""
+    joined = clusters.join(stays.select(["stay_id", "person_id"]), "stay_id")
+    members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]})
+    prior = pa.table({"member": previous["person_id"], "old_id": previous["household_id"]})
+    first = _first_free([previous["household_id"].unique()])
+    assigned = assign_ids(hub.engine, members, prior, "H-", first).members
+    return assigned.group_by(["cluster_key", "id"]).aggregate([]).select(["cluster_key", "id"])
+
+
+# Each record's household: the one its stay (person at that address) belongs to.
+_RECORD_HOUSEHOLD_SQL = """
+SELECT l.dataset, l.record_id, l.person_id, i.id AS household_id, l.match_probability
+FROM hh_links l JOIN hh_keyed k ON k.unique_id = l.unique_id
+JOIN hh_clusters c ON c.stay_id = k.stay_id
+JOIN hh_ids i ON i.cluster_key = c.cluster_key
+ORDER BY l.dataset, l.record_id
+"""

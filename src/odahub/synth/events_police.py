@@ -1,0 +1,129 @@
+"""Police-recorded events: crime, ASB, domestic abuse (with DASH grades), missing episodes,
+and probation orders that follow charges. Rates rise with the latent household factors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from odahub.synth.geography import ADDRESSES_PER_OA
+from odahub.synth.lives import Lives, pick, poisson_days, present
+from odahub.synth.params import PERIOD_DAYS
+
+OFFENCES = ("Violence against the person", "Theft", "Criminal damage", "Drug offences",
+            "Public order", "Burglary", "Vehicle offences")
+CRIME_OUTCOMES = ("Charged", "No further action", "Community resolution", "Caution",
+                  "Under investigation")
+ASB_CATEGORIES = ("Rowdy behaviour", "Neighbour dispute", "Vehicle nuisance", "Street drinking",
+                  "Noise")
+FOUND_PLACES = ("Friend's address", "Town centre", "Park", "Railway station",
+                "Relative's address", "Shopping centre", "Bus station")
+ORDERS = ("Community Order", "Suspended Sentence Order", "Licence")
+
+
+def events(event_type: str, person: np.ndarray, day: np.ndarray, **attributes: object
+           ) -> pd.DataFrame:
+    frame = pd.DataFrame({"person": person, "day": day, "event_type": event_type})
+    for name, values in attributes.items():
+        frame[name] = values
+    return frame
+
+
+def person_rate(lives: Lives, people: np.ndarray, base: float, sub: float, mh: float,
+                dep: float, male: float, hidden: float, da: float = 0.0) -> np.ndarray:
+    f = lives.person_factor
+    result: np.ndarray = np.exp(
+        base + sub * f("sub", people) + mh * f("mh", people) + dep * f("dep", people)
+        + male * ~lives.female[people] + hidden * f("hidden", people) + da * f("da", people))
+    return result
+
+
+def crime(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    parts = []
+    for low, high, bump in ((14, 30, 0.8), (30, 75, 0.0)):
+        lo, hi = lives.age_window(low, high)
+        rate = person_rate(lives, everyone, -4.7 + bump, 0.9, 0.4, 0.7, 0.7, 0.5)
+        parts.append(poisson_days(rng, everyone, rate, lo, hi))
+    person = np.concatenate([p for p, _ in parts])
+    day = np.concatenate([d for _, d in parts])
+    n = len(person)
+    return events("crime", person, day, offence_group=pick(rng, OFFENCES, n),
+                  outcome=pick(rng, CRIME_OUTCOMES, n, [0.25, 0.35, 0.15, 0.1, 0.15]))
+
+
+def asb(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    parts = []
+    for low, high, base in ((10, 25, -3.9), (25, 65, -5.0)):
+        lo, hi = lives.age_window(low, high)
+        rate = person_rate(lives, everyone, base, 0.7, 0.3, 0.9, 0.4, 0.5)
+        parts.append(poisson_days(rng, everyone, rate, lo, hi))
+    person = np.concatenate([p for p, _ in parts])
+    day = np.concatenate([d for _, d in parts])
+    return events("asb", person, day, category=pick(rng, ASB_CATEGORIES, len(person)))
+
+
+def da_rates(lives: Lives) -> tuple[np.ndarray, np.ndarray]:
+    """Per household: yearly DA incident rate and the chance an incident is graded high."""
+    f = lives.factors
+    rate = np.exp(-3.4 + 1.9 * f["da"] + 0.6 * f["sub"] + 0.5 * f["mh"] + 0.5 * f["dep"]
+                  + 0.45 * f["hidden"]).to_numpy()
+    p_high = 1 / (1 + np.exp(-(-1.9 + 0.9 * f["da"] + 0.6 * f["sub"] + 0.3 * f["mh"]
+                               + 0.5 * f["hidden"]).to_numpy()))
+    hh = lives.population.households
+    eligible = ((hh["adults"] == 2) & ~hh["sharers"]) | hh["lone_parent"] | hh["da_history"]
+    return np.where(eligible.to_numpy(), rate, rate * 0.1), p_high
+
+
+def domestic_abuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    """Incidents per household; each names the victim and, where present, the perpetrator."""
+    rate, p_high = da_rates(lives)
+    households = np.arange(len(rate))
+    formed = lives.population.households["formed_day"].to_numpy()
+    hh, day = poisson_days(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
+    u = rng.random(len(hh))
+    grade = np.where(u < p_high[hh], "high",
+                     np.where(u < p_high[hh] + (1 - p_high[hh]) * 0.45, "medium", "standard"))
+    incident = np.arange(len(hh))
+    adults = present(lives, hh, day, incident, min_age=16)
+    adults["female"] = lives.female[adults["person"].to_numpy()]
+    adults = adults.sort_values(["event", "female", "person"], ascending=[True, False, True],
+                                kind="stable")
+    rank = adults.groupby("event").cumcount().to_numpy()
+    adults = adults[rank < 2]
+    role = np.where(rank[rank < 2] == 0, "victim", "perpetrator")
+    event = adults["event"].to_numpy()
+    return events("domestic_abuse", adults["person"].to_numpy(), day[event],
+                  dash_risk=grade[event], role_in_incident=role, incident=event,
+                  household_hint=hh[event])
+
+
+def missing(rng: np.random.Generator, lives: Lives, hotspots: np.ndarray) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    lo, hi = lives.age_window(10, 18)
+    rate = person_rate(lives, everyone, -4.1, 1.0, 0.8, 0.5, 0.0, 0.6, da=0.8)
+    person, day = poisson_days(rng, everyone, rate, lo, hi)
+    n = len(person)
+    home_oa = lives.address_at(lives.household_at(person, day), day) // ADDRESSES_PER_OA
+    where = rng.random(n)
+    random_oa = rng.integers(home_oa.min(initial=0), home_oa.max(initial=0) + 1, n)
+    found_oa = np.where(where < 0.5, home_oa,
+                        np.where(where < 0.85, rng.choice(hotspots, n), random_oa))
+    hour_p = np.asarray([3, 3, 2, 2, 1, 1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 7, 8, 8, 7, 6, 4],
+                        dtype=float)
+    return events(
+        "missing_episode", person, day, found_oa=found_oa,
+        found_location=pick(rng, FOUND_PLACES, n),
+        found_hour=rng.choice(24, n, p=hour_p / hour_p.sum()),
+        duration_hours=np.round(rng.lognormal(2.3, 0.9, n), 1))
+
+
+def probation(rng: np.random.Generator, lives: Lives, crimes: pd.DataFrame) -> pd.DataFrame:
+    adult = lives.age_at(crimes["person"].to_numpy(), crimes["day"].to_numpy()) >= 18
+    charged = crimes[(crimes["outcome"] == "Charged") & (crimes["day"] < PERIOD_DAYS - 130)
+                     & adult]
+    chosen = charged[rng.random(len(charged)) < 0.45]
+    day = chosen["day"].to_numpy() + rng.integers(40, 120, len(chosen))
+    return events("probation", chosen["person"].to_numpy(), day,
+                  order_type=pick(rng, ORDERS, len(chosen), [0.55, 0.3, 0.15]))

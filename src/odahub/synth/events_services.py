@@ -1,0 +1,176 @@
+"""Council, school and health events: CIN referrals and CP plans, attendance, exclusions,
+early-years assessments, substance misuse treatment, homelessness, A&E and fire incidents."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from odahub.synth.events_police import events, person_rate
+from odahub.synth.lives import Lives, pick, poisson_days, present
+from odahub.synth.params import PERIOD_DAYS, PERIOD_START
+from odahub.synth.population import YEAR
+
+SOURCES = ("Police", "School", "Health", "Self/Family", "Other LA", "Anonymous")
+CIN_OUTCOMES = ("No further action", "Early help", "Single assessment", "Section 47")
+CP_CATEGORIES = ("Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple")
+SUBSTANCES = ("Alcohol", "Opiates", "Cannabis", "Crack cocaine", "Non-opiate")
+TREATMENT = ("Completed drug-free", "Dropped out", "Transferred", "Ongoing")
+HOMELESS = ("Relationship breakdown", "Domestic abuse", "End of private tenancy",
+            "Family or friends no longer willing", "Rent arrears")
+COMPLAINTS = ("Injury", "Chest pain", "Breathing difficulty", "Abdominal pain", "Self-harm",
+              "Intoxication", "Fall", "Assault")
+FIRES = ("Accidental dwelling fire", "Deliberate fire", "False alarm", "Chimney fire",
+         "Cooking fire")
+TERMS = (("Autumn", 9, 1), ("Spring", 1, 4), ("Summer", 4, 20))
+ACADEMIC_YEARS = (2020, 2021, 2022, 2023, 2024)
+
+
+def day_of(year: int, month: int, day: int) -> int:
+    return (date(year, month, day) - PERIOD_START).days
+
+
+def household_rate(lives: Lives, base: float, sub: float, mh: float, da: float, dep: float,
+                   hidden: float) -> np.ndarray:
+    f = lives.factors
+    rate: np.ndarray = np.exp(base + sub * f["sub"] + mh * f["mh"] + da * f["da"]
+                              + dep * f["dep"] + hidden * f["hidden"]).to_numpy()
+    return rate
+
+
+def household_events(rng: np.random.Generator, lives: Lives, rate: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    formed = lives.population.households["formed_day"].to_numpy()
+    households = np.arange(len(rate))
+    return poisson_days(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
+
+
+def cin_referrals(rng: np.random.Generator, lives: Lives, da: pd.DataFrame) -> pd.DataFrame:
+    """Referrals for every child of a household; a share follow police DA notifications."""
+    rate = household_rate(lives, -4.3, 1.0, 0.8, 1.0, 0.5, 0.5)
+    hh, day = household_events(rng, lives, rate)
+    victims = da[da["role_in_incident"] == "victim"]
+    notified = victims[rng.random(len(victims)) < 0.15]
+    hh = np.concatenate([hh, notified["household_hint"].to_numpy()])
+    day = np.concatenate([day, np.minimum(notified["day"].to_numpy()
+                                          + rng.integers(1, 15, len(notified)), PERIOD_DAYS - 1)])
+    source = np.concatenate([pick(rng, SOURCES, len(hh) - len(notified)),
+                             np.full(len(notified), "Police", dtype=object)])
+    referral = np.arange(len(hh))
+    children = present(lives, hh, day, referral, max_age=18)
+    event = children["event"].to_numpy()
+    outcome = pick(rng, CIN_OUTCOMES, len(hh), [0.3, 0.25, 0.3, 0.15])
+    return events("cin_referral", children["person"].to_numpy(), day[event],
+                  referral_source=source[event], outcome=outcome[event], referral=event)
+
+
+def cp_plans(rng: np.random.Generator, cin: pd.DataFrame) -> pd.DataFrame:
+    s47 = cin[(cin["outcome"] == "Section 47") & (cin["day"] < PERIOD_DAYS - 70)]
+    chosen = s47[rng.random(len(s47)) < 0.5]
+    start = chosen["day"].to_numpy() + rng.integers(15, 60, len(chosen))
+    end = start + rng.integers(180, 540, len(chosen))
+    return events("cp_plan", chosen["person"].to_numpy(), start,
+                  category=pick(rng, CP_CATEGORIES, len(chosen), [0.5, 0.2, 0.12, 0.04, 0.14]),
+                  end_day=np.where(end < PERIOD_DAYS, end, -1))
+
+
+def school_attendance(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    people = np.flatnonzero(lives.population.persons["upn"].notna().to_numpy())
+    absence = 1 / (1 + np.exp(-(-2.9 + 0.3 * rng.normal(0, 1, len(people))
+                                + np.log(person_rate(lives, people, 0, 0.6, 0.5, 0.5, 0.1, 0.4,
+                                                     da=0.4)))))
+    frames = []
+    for year in ACADEMIC_YEARS:
+        for term, month, first in TERMS:
+            start = day_of(year + (month < 9), month, first)
+            age = (day_of(year, 9, 1) - lives.dob[people]) / YEAR
+            enrolled = (age >= 4) & (age < 16) & (lives.end[people] > start + 60)
+            who = people[enrolled]
+            spread = rng.gamma(2.0, 0.5, len(who))
+            pct = np.clip(100 * (1 - absence[enrolled] * spread), 0, 100).round(1)
+            frames.append(events("school_attendance", who, np.full(len(who), start),
+                                 attendance_pct=pct, term=f"{year}/{(year + 1) % 100:02d} {term}"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def exclusions(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    lo, hi = lives.age_window(8, 16)
+    rate = person_rate(lives, everyone, -4.4, 0.8, 0.5, 0.6, 0.7, 0.5)
+    person, day = poisson_days(rng, everyone, rate, lo, hi)
+    permanent = rng.random(len(person)) < 0.06
+    return events("exclusion", person, day,
+                  exclusion_type=np.where(permanent, "Permanent", "Suspension"),
+                  days=np.where(permanent, 0, rng.integers(1, 6, len(person))).astype(float))
+
+
+def early_years(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    """Reception-year assessment each June; not being school-ready follows household risk."""
+    frames = []
+    for year in (2021, 2022, 2023, 2024, 2025):
+        born = (lives.dob >= day_of(year - 5, 9, 1)) & (lives.dob < day_of(year - 4, 9, 1))
+        day = day_of(year, 6, 15)
+        who = np.flatnonzero(born & (lives.end > day))
+        f = lives.person_factor
+        logit = (-1.8 + 0.9 * f("dep", who) + 1.0 * f("sub", who) + 0.8 * f("mh", who)
+                 + 0.7 * f("da", who) + 0.35 * ~lives.female[who] + 0.6 * f("hidden", who)
+                 + 0.3 * f("lone", who))
+        p_not_ready = 1 / (1 + np.exp(-logit))
+        ready = rng.random(len(who)) >= p_not_ready
+        frames.append(events("early_years", who, np.full(len(who), day), school_ready=ready,
+                             assessment=np.where(ready, "Expected", "Emerging"),
+                             p_not_ready=p_not_ready))
+    return pd.concat(frames, ignore_index=True)
+
+
+def substance_misuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    lo, hi = lives.age_window(18, 66)
+    user = (lives.person_factor("sub", everyone) > 0) & (rng.random(len(everyone)) < 0.6)
+    rate = np.where(user, 0.22, 0.002)
+    person, day = poisson_days(rng, everyone, rate, lo, hi)
+    drug = pick(rng, SUBSTANCES, len(everyone), [0.45, 0.2, 0.2, 0.08, 0.07])
+    return events("substance_misuse", person, day, substance=drug[person],
+                  treatment_outcome=pick(rng, TREATMENT, len(person), [0.35, 0.35, 0.1, 0.2]))
+
+
+def homelessness(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    rate = household_rate(lives, -4.6, 0.6, 0.3, 0.9, 0.9, 0.4)
+    hh, day = household_events(rng, lives, rate)
+    applicants = present(lives, hh, day, np.arange(len(hh)), min_age=18)
+    applicants = applicants[applicants.groupby("event").cumcount() == 0]
+    event = applicants["event"].to_numpy()
+    # Partners who leave after a separation sometimes present as homeless that week.
+    persons = lives.population.persons
+    leavers = np.flatnonzero((persons["hh_change_day"] >= 0).to_numpy())
+    leavers = leavers[rng.random(len(leavers)) < 0.2]
+    person = np.concatenate([applicants["person"].to_numpy(), leavers])
+    days = np.concatenate([day[event], lives.change[leavers]])
+    reason = np.concatenate([pick(rng, HOMELESS, len(event)),
+                             np.full(len(leavers), "Relationship breakdown", dtype=object)])
+    return events("homelessness", person, days, reason=reason)
+
+
+def ae_attendances(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    everyone = np.arange(len(lives.dob))
+    lo, hi = lives.age_window(0, 110)
+    age_start = -lives.dob / YEAR
+    rate = person_rate(lives, everyone, -2.7, 0.5, 0.4, 0.3, 0.0, 0.2) * np.where(
+        (age_start < 5) | (age_start > 75), 1.6, 1.0)
+    person, day = poisson_days(rng, everyone, rate, lo, hi)
+    adult = lives.age_at(person, day) >= 16
+    alcohol = adult & (rng.random(len(person)) < 0.04 + 0.25 * lives.person_factor("sub", person))
+    complaint = np.where(alcohol, "Intoxication", pick(rng, COMPLAINTS, len(person)))
+    return events("ae_attendance", person, day, complaint=complaint, alcohol_related=alcohol)
+
+
+def fire_incidents(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    rate = household_rate(lives, -5.0, 0.8, 0.3, 0.2, 0.6, 0.4)
+    hh, day = household_events(rng, lives, rate)
+    occupants = present(lives, hh, day, np.arange(len(hh)), min_age=18)
+    occupants = occupants[occupants.groupby("event").cumcount() == 0]
+    event = occupants["event"].to_numpy()
+    return events("fire_incident", occupants["person"].to_numpy(), day[event],
+                  incident_type=pick(rng, FIRES, len(event), [0.35, 0.15, 0.3, 0.05, 0.15]))

@@ -1,0 +1,99 @@
+"""Stable ids, incremental deliveries and clerical review decisions across runs."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from odahub.hub import Hub
+from odahub.link import outputs, review
+from odahub.link.run import LinkOptions, link
+from tests.link.conftest import febrl_subset, split_delivery
+from tests.link.febrl import febrl_identified, write_identified
+
+
+def _persons(hub: Hub) -> dict[str, str]:
+    links = outputs.read(hub, "links")
+    names = pc.binary_join_element_wise(links["dataset"], links["record_id"], ":")
+    return dict(zip(names.to_pylist(), links["person_id"].to_pylist(), strict=True))
+
+
+def _partition(persons: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for record, person in persons.items():
+        groups.setdefault(person, set()).add(record)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.slow
+def test_a_new_delivery_links_incrementally_like_a_full_relink(sqlite_hub: Hub) -> None:
+    first, later = split_delivery(febrl_subset(300))
+    write_identified(sqlite_hub, febrl_identified(first, "febrl3"), "febrl3")
+    assert link(sqlite_hub)["mode"] == "full"
+    before = _persons(sqlite_hub)
+
+    write_identified(sqlite_hub, febrl_identified(later, "febrl3_later"), "febrl3_later")
+    stats = link(sqlite_hub, LinkOptions(mode="incremental"))
+    assert stats["mode"] == "incremental"
+    assert stats["records"] == len(first) + len(later)
+    incremental = _persons(sqlite_hub)
+    kept = sum(incremental[r] == p for r, p in before.items())
+    assert kept >= 0.97 * len(before), (kept, len(before))
+    # the later duplicates joined their originals, across datasets
+    joined = [r for r in incremental if r.startswith("febrl3_later:")
+              and incremental[r] == incremental.get("febrl3:" + r.split(":")[1].split("-dup")[0]
+                                                    + "-org")]
+    assert len(joined) >= 0.9 * len(later), (len(joined), len(later))
+
+    assert link(sqlite_hub, LinkOptions(mode="full"))["mode"] == "full"
+    full = _persons(sqlite_hub)
+    assert _partition(full) == _partition(incremental)
+    assert full == incremental  # same clusters keep the same ids
+
+
+def _linked_pair(persons: dict[str, str]) -> tuple[str, str]:
+    by_person: dict[str, list[str]] = {}
+    for record, person in sorted(persons.items()):
+        by_person.setdefault(person, []).append(record)
+    return next((g[0], g[1]) for g in by_person.values() if len(g) == 2)
+
+
+@pytest.mark.slow
+def test_review_decisions_are_respected_by_later_runs_and_undoable(hub: Hub) -> None:
+    write_identified(hub, febrl_identified(febrl_subset(150), "febrl3"), "febrl3")
+    link(hub)
+    record_a, record_b = _linked_pair(_persons(hub))
+    original = _persons(hub)[record_a]
+
+    item = review.force(hub.catalog, record_a, record_b, "reject", by="tester")
+    link(hub)
+    persons = _persons(hub)
+    assert persons[record_a] != persons[record_b]
+    history = outputs.read(hub, "id_history").to_pylist()
+    assert any(h["change"] == "split" and h["old_id"] == original for h in history), history
+
+    review.decide(hub.catalog, item.id, "withdraw", by="tester")
+    link(hub)
+    persons = _persons(hub)
+    assert persons[record_a] == persons[record_b] == original
+    history = outputs.read(hub, "id_history").to_pylist()
+    assert any(h["change"] == "merge" and h["new_id"] == original for h in history), history
+
+    strangers = sorted(persons)[0], sorted(persons)[-1]
+    assert persons[strangers[0]] != persons[strangers[1]]
+    review.force(hub.catalog, *strangers, "accept")
+    link(hub)
+    persons = _persons(hub)
+    assert persons[strangers[0]] == persons[strangers[1]]
+    assert [i.status for i in review.queue(hub.catalog, status="accepted")] == ["accepted"]
+
+
+def test_pending_review_items_are_the_uncertain_pairs(linked_hub: Hub) -> None:
+    items = review.queue(linked_hub.catalog)
+    pairs = outputs.read(linked_hub, "pairs")
+    assert isinstance(pairs, pa.Table)
+    for item in items:
+        assert item.match_probability is not None
+        assert item.status == "pending"
+        assert item.record_a < item.record_b
