@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -57,4 +60,44 @@ def test_demo_runs_every_stage_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert list(summary) == ["synth", "governance", "ingest", "privacy", "link", "analyse",
-                             "benefits"]
+                             "benefits", "retention"]
+    assert summary["ingest"]["failed"] == 0, summary["ingest"]
+    assert summary["ingest"]["rows_read"] == (
+        summary["ingest"]["rows_accepted"] + summary["ingest"]["rows_quarantined"])
+    assert summary["link"]["pairwise_precision"] >= 0.95, summary["link"]
+    assert summary["link"]["pairwise_recall"] >= 0.9, summary["link"]
+    assert_demo_home_is_served(home, summary["governance"]["demo_password"])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def assert_demo_home_is_served(home: Path, password: str) -> None:
+    """What `odahub demo` does after the pipeline: serve the web app where a demo user logs in."""
+    port = free_port()
+    env = {**os.environ, "ODAHUB_HOME": str(home)}
+    server = subprocess.Popen([sys.executable, "-m", "odahub.cli", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    page = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                    assert time.monotonic() < deadline, "the web app did not start"
+                    time.sleep(0.5)
+            assert page.status_code == 200
+            answer = client.post("/login", data={
+                "username": "practitioner", "password": password,
+                "csrf_token": client.cookies["odahub_csrf"]}, follow_redirects=True)
+            assert answer.status_code == 200, answer.text[:500]
+            assert "Log out" in answer.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -38,6 +38,7 @@ STEPS: list[tuple[str, Step]] = [
     ("link", link_step.run),
     ("analyse", analyse_step.run),
     ("benefits", benefits_step.run),
+    ("retention", governance_step.run_retention),
 ]
 
 
