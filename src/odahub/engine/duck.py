@@ -10,10 +10,11 @@ import duckdb
 import pyarrow as pa
 
 from odahub.engine.base import Engine
+from odahub.engine.sqltext import literal
 
 
 def quote_path(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return literal(path)
 
 
 class DuckDBEngine(Engine):

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from odahub.engine.sqltext import identifier as ident
+from odahub.engine.sqltext import literal as lit
+
 TITLES = "MR|MRS|MS|MISS|MX|DR|PROF|REV|SIR|DAME|LADY|LORD|MASTER"
 POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
 NI_NUMBER = "[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]"
 EARLIEST = "DATE '1900-01-01'"
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

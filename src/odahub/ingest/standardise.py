@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from odahub.engine import Engine
+from odahub.engine.sqltext import identifier as ident
+from odahub.engine.sqltext import literal as lit
 from odahub.ingest import rules
 from odahub.ingest.detect import date_format_candidates
 from odahub.ingest.readers.base import ROW
-from odahub.ingest.rules import Rule, cleaned, ident, lit
+from odahub.ingest.rules import Rule, cleaned
 from odahub.ingest.spec import FeedSpec, snake_case
 from odahub.model import load_model
 

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from odahub.engine.sqltext import identifier as quote
+from odahub.engine.sqltext import literal
 from odahub.governance import Level
 from odahub.governance.policy import Access
 from odahub.web.lakeview import LakeView
@@ -30,12 +32,6 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass

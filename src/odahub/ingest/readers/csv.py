@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from odahub.engine.duck import quote_path
+from odahub.engine.sqltext import literal as sql_text
 from odahub.errors import DeliveryError, Problem
 from odahub.ingest.detect import detect_encoding, is_utf8
 from odahub.ingest.readers.base import BATCH_ROWS, ROW, Reject, fail
@@ -27,8 +28,6 @@ CHUNK = 16 << 20
 RAW_LIMIT = 2000  # characters of a rejected line kept; a 100 MB line is not worth storing
 
 
-def sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class CsvSource:

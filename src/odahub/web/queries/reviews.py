@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from odahub.analyse import registry
+from odahub.engine.sqltext import identifier as quote
 from odahub.governance import Principal
 from odahub.web.queries import access
-from odahub.web.queries.sources import quote
 from odahub.web.serving import Serving
 
 DECISIONS: tuple[str, ...] = registry.DECISIONS

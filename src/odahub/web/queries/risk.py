@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from odahub.engine.sqltext import identifier as quote
 from odahub.governance import Principal
 from odahub.web.queries import access
-from odahub.web.queries.sources import quote
 from odahub.web.serving import Serving
 
 ENTITY_COLUMNS = ("entity_id", "household_id", "person_id", "oa_code")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from odahub.engine.sqltext import literal
 from odahub.governance import Level, Principal
 from odahub.governance.policy import Access
-from odahub.web.index import literal, readable_records
+from odahub.web.index import readable_records
 from odahub.web.queries import access
 from odahub.web.serving import Serving
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from odahub.engine.sqltext import identifier as quote
+from odahub.engine.sqltext import literal
 from odahub.governance.policy import Access
 from odahub.web.serving import Serving
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def union_sql(serving: Serving, zone: str, accesses: Mapping[str, Access],
