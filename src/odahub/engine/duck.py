@@ -33,10 +33,12 @@ class DuckDBEngine(Engine):
         self._registered: dict[str, Any] = {}
 
     def _run(self, query: str) -> pa.Table:
-        result = self.connection.execute(query)
-        if result.description is None:
+        # A relation's Arrow output avoids the extra copy a DB-API result makes; statements
+        # (CREATE, INSERT, SET, ...) run here too and give the same rows `execute` gives.
+        relation = self.connection.sql(query)
+        if relation is None:
             return pa.table({})
-        return result.to_arrow_table()
+        return relation.to_arrow_table()
 
     def register(self, name: str, table: pa.Table) -> None:
         self._registered[name] = table
@@ -53,9 +55,10 @@ class DuckDBEngine(Engine):
             "union_by_name = true)")
 
     def stream(self, query: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
-        reader = self.connection.execute(query).to_arrow_reader(batch_rows)
-        assert reader is not None
-        yield from reader
+        relation = self.connection.sql(query)
+        if relation is None:
+            return
+        yield from relation.to_arrow_reader(batch_rows)
 
     def close(self) -> None:
         self.connection.close()

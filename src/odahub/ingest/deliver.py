@@ -14,10 +14,12 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
 
 from odahub.catalog.base import utcnow
@@ -72,7 +74,7 @@ def sha256_of(path: Path, max_line: int | None = None) -> str:
     """
     digest = hashlib.sha256()
     chunk_size = max(min(CHUNK, (max_line or CHUNK) // 2), 1)
-    offset, line_start, lines = 0, 0, 0
+    offset, line_start = 0, 0
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
@@ -80,14 +82,24 @@ def sha256_of(path: Path, max_line: int | None = None) -> str:
                 first = chunk.find(b"\n")
                 end = offset + (first if first >= 0 else len(chunk))
                 if end - line_start > max_line:
-                    raise fail(f"line {lines + 1} is longer than the limit of {max_line:,} "
+                    line = line_number(path, line_start)
+                    raise fail(f"line {line} is longer than the limit of {max_line:,} "
                                "bytes (options.max_line_bytes); is a quote unclosed?", path,
-                               line=lines + 1)
+                               line=line)
                 if first >= 0:
-                    lines += chunk.count(b"\n")
                     line_start = offset + chunk.rfind(b"\n") + 1
             offset += len(chunk)
     return digest.hexdigest()
+
+
+def line_number(path: Path, offset: int) -> int:
+    """The number of the line starting at byte `offset` (counted only when one is refused)."""
+    lines, done = 1, 0
+    with open(path, "rb") as handle:
+        while done < offset and (chunk := handle.read(min(CHUNK, offset - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def combined_sha(hashes: list[str]) -> str:
@@ -146,14 +158,12 @@ def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], hashes: list[str],
         with lake.new_version("identified", name, **common) as identified:
             with lake.new_version("landing", name, **common) as landing:
                 landed = land(landing, paths, hashes)
-                with lake.new_version("quarantine", name, **common) as quarantine, \
-                        lake.parquet_writer("quarantine", quarantine.folder / "part-0.parquet",
-                                            QUARANTINE_SCHEMA) as quarantined:
-                    quarantine.files.append("part-0.parquet")
+                with lake.new_version("quarantine", name, **common) as quarantine:
                     for index, (path, sha) in enumerate(zip(landed, hashes, strict=True)):
                         file_result = FileResult(path.name, sha)
                         result.files.append(file_result)
-                        sinks = Sinks(_part_writer(identified, index), quarantined, profile)
+                        sinks = Sinks(_part_writer(identified, index),
+                                      _quarantine_writer(quarantine, index), profile)
                         process_file(hub.engine, feed.spec, path, path.name, file_result, sinks,
                                      workdir, on_rows)
                     quarantine.stats.update(counts(result))
@@ -170,8 +180,19 @@ def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], hashes: list[str],
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _part_writer(identified: Any, index: int) -> Any:
-    return lambda schema: identified.batch_writer(schema, f"part-{index:05d}.parquet")
+def _part_writer(identified: Any, index: int) -> Callable[[pa.Schema], Any]:
+    """Opens (or opens again, afresh) file `index`'s part of the identified version."""
+    return lambda schema: _open_part(identified, schema, f"part-{index:05d}.parquet")
+
+
+def _quarantine_writer(quarantine: Any, index: int) -> Callable[[], Any]:
+    return lambda: _open_part(quarantine, QUARANTINE_SCHEMA, f"part-{index:05d}.parquet")
+
+
+def _open_part(version: Any, schema: pa.Schema, filename: str) -> Any:
+    if filename in version.files:  # the file is being read again (process.Rescan)
+        return version.lake.parquet_writer(version.zone, version.folder / filename, schema)
+    return version.batch_writer(schema, filename)
 
 
 def counts(result: DeliveryResult) -> dict[str, int]:

@@ -1,24 +1,31 @@
-"""One delivered file: read, validate and standardise batch by batch, split accepted rows
-(identified zone) from quarantined ones, and count every row exactly once."""
+"""One delivered file: read, validate and standardise, split accepted rows (identified zone)
+from quarantined ones, and count every row exactly once.
+
+CSV files (the big ones) go through one streaming DuckDB query that reads, validates and
+standardises in parallel (ADR 0022); other formats come as Arrow batches from their reader and
+are validated batch by batch on the hub's engine. Either way no Python runs per row.
+"""
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from odahub.engine import Engine
 from odahub.ingest.quality import Profile
-from odahub.ingest.readers import ROW, Reject, open_source
-from odahub.ingest.readers.base import fail
+from odahub.ingest.readers import ROW, Reject, Source, open_source
+from odahub.ingest.readers.base import BATCH_ROWS, Rescan, fail
+from odahub.ingest.readers.csv import CsvSource, record_numbers
 from odahub.ingest.spec import FeedSpec
-from odahub.ingest.standardise import build_plan, detect_date_formats
+from odahub.ingest.standardise import build_plan, detect_date_formats, undated_columns
 
 QUARANTINE_SCHEMA = pa.schema([
     ("dataset", pa.string()), ("source_file", pa.string()), ("source_row", pa.int64()),
@@ -42,42 +49,180 @@ class FileResult:
 
 @dataclass
 class Sinks:
-    """Where a file's rows go: a writer factory for identified parts and the quarantine writer."""
+    """Where a file's rows go. Each factory opens this file's part of its zone (opening it
+    again starts the part afresh); `profile` gathers the quality report of the delivery."""
 
     identified: Callable[[pa.Schema], Any]
-    quarantine: Any
+    quarantine: Callable[[], Any]
     profile: Profile
+
+
+@dataclass
+class Attempt:
+    """One read of a file: its writers, counts and profile, kept only if it runs to the end."""
+
+    sinks: Sinks
+    outputs: list[str]
+    name: str
+    schema: pa.Schema | None = None
+    identified: Any = None
+    quarantine: Any = None
+    profile: Profile = field(default_factory=Profile)
+    rows: FileResult = field(default_factory=lambda: FileResult("", ""))
+
+    def open(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.identified = self.sinks.identified(schema)
+        self.quarantine = self.sinks.quarantine()
+
+    def split(self, out: pa.RecordBatch | pa.Table) -> None:
+        """Accepted rows to the identified part, rejected ones to quarantine; count both."""
+        if self.identified is None:
+            self.open(out.select(self.outputs).schema)
+        reasons = out.column("_reject_reason")
+        if reasons.null_count == len(out):
+            accepted, quarantined = out, None
+        else:
+            rejected = pc.is_valid(reasons)
+            accepted, quarantined = out.filter(pc.invert(rejected)), out.filter(rejected)
+        kept = accepted.select(self.outputs)
+        if kept.schema != self.schema:
+            kept = kept.cast(self.schema)
+        self.profile.add(kept, accepted.column("_rid_hash"))
+        self.identified.write(kept)
+        self.rows.rows_read += len(out)
+        self.rows.rows_accepted += len(accepted)
+        if quarantined is not None and len(quarantined):
+            self.quarantine.write(pa.table({
+                "dataset": quarantined.column("dataset"),
+                "source_file": quarantined.column("source_file"),
+                "source_row": quarantined.column("source_row"),
+                "column": quarantined.column("_reject_column"),
+                "reason": quarantined.column("_reject_reason"),
+                "raw": quarantined.column("_raw"),
+            }, schema=QUARANTINE_SCHEMA))
+            self.profile.add_quarantined(quarantined.column("_reject_column").to_pylist())
+            self.rows.rows_quarantined += len(quarantined)
+
+    def rejects(self, rejects: list[Reject], dataset: str) -> None:
+        """Rows the reader could not split (kept when the spec says ragged_rows: quarantine)."""
+        if not rejects:
+            return
+        count = len(rejects)
+        self.quarantine.write(pa.table({
+            "dataset": [dataset] * count, "source_file": [self.name] * count,
+            "source_row": [r.row for r in rejects], "column": [r.column for r in rejects],
+            "reason": [r.reason for r in rejects], "raw": [r.raw for r in rejects],
+        }, schema=QUARANTINE_SCHEMA))
+        self.profile.add_quarantined([r.column for r in rejects])
+        self.rows.rows_read += count
+        self.rows.rows_quarantined += count
+
+    def close(self) -> None:
+        for writer in (self.identified, self.quarantine):
+            if writer is not None:
+                writer.close()
+        self.identified = self.quarantine = None
+
+    def keep(self, result: FileResult) -> None:
+        """The file is done: its counts and profile join the delivery's."""
+        result.rows_read += self.rows.rows_read
+        result.rows_accepted += self.rows.rows_accepted
+        result.rows_quarantined += self.rows.rows_quarantined
+        self.sinks.profile.merge(self.profile)
 
 
 def process_file(engine: Engine, spec: FeedSpec, path: Path, name: str, result: FileResult,
                  sinks: Sinks, workdir: Path, on_rows: OnRows | None = None) -> None:
     source = open_source(path, spec, workdir)
-    table = f"ingest_{uuid.uuid4().hex[:12]}"
-    writer = None
     try:
-        columns = [*source.columns, ROW]
-        empty = pa.table({c: pa.array([], pa.int64() if c == ROW else pa.string())
-                          for c in columns})
-        batches = source.batches()
-        first = next(batches, None)
-        sample = pa.Table.from_batches([first]) if first is not None else empty
-        plan = build_plan(spec, columns, name, table,
-                          detect_date_formats(engine, spec, sample, table))
-        schema = run(engine, table, empty, plan.sql).select(plan.outputs).schema
-        writer = sinks.identified(schema)
-        for batch in itertools.chain([first] if first is not None else [], batches):
-            out = run(engine, table, pa.Table.from_batches([batch]), plan.sql)
-            split(out, plan.outputs, schema, writer, sinks, result)
-            if on_rows is not None:
-                on_rows(name, batch.num_rows)
-        quarantine_rejects(source.rejects, spec.dataset, name, sinks, result)
+        if isinstance(source, CsvSource):
+            attempt = process_csv(engine, spec, source, name, sinks, on_rows)
+        else:
+            attempt = process_batches(engine, spec, source, name, sinks, on_rows)
     finally:
-        if writer is not None:
-            writer.close()
         source.close()
+    attempt.keep(result)
     if result.rows_read == 0 and not spec.options.allow_empty:
         raise fail("the file holds no records (set options.allow_empty: true if an empty "
                    "delivery is expected)", path)
+
+
+def process_csv(engine: Engine, spec: FeedSpec, source: CsvSource, name: str, sinks: Sinks,
+                on_rows: OnRows | None) -> Attempt:
+    """Read, validate and standardise in one streaming query; read again on `Rescan`."""
+    columns = [*source.columns, ROW]
+    formats: dict[str, str | None] = {}
+    if undated_columns(spec):
+        formats = detect_date_formats(engine, spec, source.sample(BATCH_ROWS),
+                                      f"sample_{uuid.uuid4().hex[:12]}")
+    while True:
+        plan = build_plan(spec, columns, name, source.relation(), formats)
+        attempt = Attempt(sinks, plan.outputs, name)
+        row = 1
+        try:
+            # closing(): a failure here stops the prefetch thread before the source is closed
+            with closing(source.stream(plan.sql)) as batches:
+                for out in batches:
+                    numbers = int64_array(record_numbers(row, out.num_rows, source.skipped))
+                    row += out.num_rows
+                    attempt.split(out.set_column(out.schema.get_field_index("source_row"),
+                                                 "source_row", numbers))
+                    if on_rows is not None:
+                        on_rows(name, out.num_rows)
+        except Rescan:
+            attempt.close()
+            if on_rows is not None:
+                on_rows(name, 1 - row)  # the progress bar starts the file again
+            continue
+        except BaseException:
+            attempt.close()
+            raise
+        try:
+            if attempt.identified is None:  # no rows at all: the parts still get a schema
+                schema = source.schema_of(plan.sql)
+                attempt.open(pa.schema([schema.field(o) for o in plan.outputs]))
+            attempt.rejects(source.rejects, spec.dataset)
+        finally:
+            attempt.close()
+        return attempt
+
+
+def process_batches(engine: Engine, spec: FeedSpec, source: Source, name: str, sinks: Sinks,
+                    on_rows: OnRows | None) -> Attempt:
+    """Formats read into Arrow batches: the validation query runs on each batch."""
+    table = f"ingest_{uuid.uuid4().hex[:12]}"
+    columns = [*source.columns, ROW]
+    empty = pa.table({c: pa.array([], pa.int64() if c == ROW else pa.string()) for c in columns})
+    batches = source.batches()
+    first = next(batches, None)
+    sample = pa.Table.from_batches([first]) if first is not None else empty
+    plan = build_plan(spec, columns, name, table,
+                      detect_date_formats(engine, spec, sample, table))
+    attempt = Attempt(sinks, plan.outputs, name)
+    try:
+        attempt.open(run(engine, table, empty, plan.sql).select(plan.outputs).schema)
+        for batch in _chain(first, batches):
+            attempt.split(run(engine, table, pa.Table.from_batches([batch]), plan.sql))
+            if on_rows is not None:
+                on_rows(name, batch.num_rows)
+        attempt.rejects(source.rejects, spec.dataset)
+    finally:
+        attempt.close()
+    return attempt
+
+
+def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch]) -> Iterator[
+        pa.RecordBatch]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def int64_array(values: np.ndarray) -> pa.Array:
+    """Zero-copy; `pa.array(ndarray)` would import pandas (a second of start-up) to check."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def run(engine: Engine, table: str, data: pa.Table, sql: str) -> pa.Table:
@@ -86,40 +231,3 @@ def run(engine: Engine, table: str, data: pa.Table, sql: str) -> pa.Table:
         return engine.sql(sql)
     finally:
         engine.unregister(table)
-
-
-def split(out: pa.Table, outputs: list[str], schema: pa.Schema, writer: Any, sinks: Sinks,
-          result: FileResult) -> None:
-    rejected = pc.is_valid(out.column("_reject_reason"))
-    accepted = out.filter(pc.invert(rejected))
-    quarantined = out.filter(rejected)
-    sinks.profile.add(accepted.select(outputs), accepted.column("_rid_hash"))
-    writer.write_table(accepted.select(outputs).cast(schema))
-    if quarantined.num_rows:
-        sinks.quarantine.write_table(pa.table({
-            "dataset": quarantined.column("dataset"),
-            "source_file": quarantined.column("source_file"),
-            "source_row": quarantined.column("source_row"),
-            "column": quarantined.column("_reject_column"),
-            "reason": quarantined.column("_reject_reason"),
-            "raw": quarantined.column("_raw"),
-        }, schema=QUARANTINE_SCHEMA))
-        sinks.profile.add_quarantined(quarantined.column("_reject_column").to_pylist())
-    result.rows_read += out.num_rows
-    result.rows_accepted += accepted.num_rows
-    result.rows_quarantined += quarantined.num_rows
-
-
-def quarantine_rejects(rejects: list[Reject], dataset: str, name: str, sinks: Sinks,
-                       result: FileResult) -> None:
-    """Rows the reader could not split (kept when the spec says ragged_rows: quarantine)."""
-    if not rejects:
-        return
-    sinks.quarantine.write_table(pa.table({
-        "dataset": [dataset] * len(rejects), "source_file": [name] * len(rejects),
-        "source_row": [r.row for r in rejects], "column": [r.column for r in rejects],
-        "reason": [r.reason for r in rejects], "raw": [r.raw for r in rejects],
-    }, schema=QUARANTINE_SCHEMA))
-    sinks.profile.add_quarantined([r.column for r in rejects])
-    result.rows_read += len(rejects)
-    result.rows_quarantined += len(rejects)

@@ -35,7 +35,7 @@ class Profile:
 
     def add(self, accepted: pa.Table, rid_hashes: pa.Array) -> None:
         self.rows += accepted.num_rows
-        self.hashes.append(rid_hashes.to_numpy(zero_copy_only=False))
+        self.hashes.append(_uint64s(rid_hashes))
         direct = set(load_model().direct_identifiers)
         for name in accepted.column_names:
             if name in FIXED:
@@ -63,11 +63,30 @@ class Profile:
     def add_quarantined(self, columns: list[str | None]) -> None:
         self.quarantined.update(c or "(row)" for c in columns)
 
+    def merge(self, other: Profile) -> None:
+        """Add another profile (one file's) to this one (the delivery's)."""
+        self.rows += other.rows
+        self.non_null.update(other.non_null)
+        self.flagged.update(other.flagged)
+        self.quarantined.update(other.quarantined)
+        self.hashes.extend(other.hashes)
+        for name in other.too_many:
+            self.too_many.add(name)
+            self.values.pop(name, None)
+        for name, counts in other.values.items():
+            if name in self.too_many:
+                continue
+            merged = self.values.setdefault(name, Counter())
+            merged.update(counts)
+            if len(merged) > MAX_CATEGORIES:  # the report leaves such columns out anyway
+                self.too_many.add(name)
+                del self.values[name]
+
     def duplicate_record_ids(self) -> int:
         if not self.hashes:
             return 0
-        every = np.concatenate(self.hashes)
-        return int(len(every) - len(np.unique(every)))
+        every = np.sort(np.concatenate(self.hashes))  # sorting beats np.unique's hash table
+        return int(np.count_nonzero(every[1:] == every[:-1]))
 
     def report(self, previous: dict[str, Any] | None) -> dict[str, Any]:
         columns: dict[str, dict[str, Any]] = {}
@@ -89,6 +108,14 @@ class Profile:
             before = previous.get("rows_accepted") or 0
             report["row_change"] = round(self.rows / before - 1, 4) if before else None
         return report
+
+
+def _uint64s(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A copy as numpy, read from the Arrow buffer (`to_numpy` would import pandas to check)."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    parts = [np.frombuffer(c.buffers()[1], dtype=np.uint64, count=len(c), offset=c.offset * 8)
+             for c in (c.cast(pa.uint64()) for c in chunks) if len(c)]  # hashes: no nulls
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def psi(current: dict[str, int], previous: dict[str, int]) -> float:

@@ -30,7 +30,12 @@ class Rule:
 
 
 def cleaned(column: str) -> str:
-    return f"NULLIF(trim(CAST({ident(column)} AS VARCHAR)), '')"
+    """Trimmed text, empty as NULL. DuckDB's `trim` (it removes spaces, ASCII 32 and Unicode's
+    other space separators) is costly on every value, so it only runs where the first or last
+    character is a space or not ASCII; plain values pass through unchanged, as trim would."""
+    text = f"CAST({ident(column)} AS VARCHAR)"
+    plain = f"ascii({text}) BETWEEN 33 AND 127 AND ascii({text}[-1]) BETWEEN 33 AND 127"
+    return f"NULLIF(CASE WHEN {plain} THEN {text} ELSE trim({text}) END, '')"
 
 
 def name_rule(raw: str, strip_titles: bool) -> Rule:
@@ -39,7 +44,10 @@ def name_rule(raw: str, strip_titles: bool) -> Rule:
     text = f"trim(regexp_replace({text}, '[^\\pL\\-'']+', ' ', 'g'))"
     if strip_titles:
         text = f"trim(regexp_replace({text}, '^(({TITLES}) )+', ''))"
-    return Rule(f"NULLIF({text}, '')")
+    # Most names are one word of letters, hyphens and apostrophes: one cheap match, and upper
+    # case is all they need (the same result as the full cleaning above, far less work).
+    plain = f"regexp_full_match({raw}, '[\\pL\\-'']+')"
+    return Rule(f"NULLIF(CASE WHEN {plain} THEN upper({raw}) ELSE {text} END, '')")
 
 
 def full_name_rule(raw: str) -> tuple[Rule, Rule, Rule]:
@@ -90,17 +98,28 @@ def checked(value: str, valid: str, raw: str, flag: str, derived: str | None = N
 def postcode_rule(raw: str, output: str) -> Rule:
     squashed = f"regexp_replace(upper({raw}), '[^A-Z0-9]', '', 'g')"
     value = f"left({squashed}, length({squashed}) - 3) || ' ' || right({squashed}, 3)"
-    return checked(value, f"regexp_full_match({squashed}, '{POSTCODE}')", raw,
-                   f"{output}:invalid", squashed)
+    # Most postcodes come as 'CB2 1TN' or 'cb21tn': one match settles them, and only the rest
+    # are squashed (every character but letters and digits dropped) and matched again.
+    tidy = POSTCODE.replace("[A-Z]", "[A-Za-z]").replace("[A-Z0-9]", "[A-Za-z0-9]")
+    tidy = tidy.replace("?[0-9]", "? ?[0-9]")
+    fast = f"upper(rtrim(left({raw}, length({raw}) - 3)) || ' ' || right({raw}, 3))"
+    checked_value = (f"CASE WHEN regexp_full_match({raw}, '{tidy}') THEN {fast} "
+                     f"WHEN regexp_full_match({squashed}, '{POSTCODE}') THEN {value} END")
+    return Rule(checked_value, flags=[(f"{raw} IS NOT NULL AND {checked_value} IS NULL",
+                                       f"{output}:invalid")])
 
 
 def nhs_rule(raw: str, output: str) -> Rule:
     digits = f"replace(replace({raw}, ' ', ''), '-', '')"  # validity below rejects the rest
-    weighted = " + ".join(f"TRY_CAST(substr({digits}, {i}, 1) AS INTEGER) * {11 - i}"
+    # The ten digits as one integer: each digit is then integer arithmetic, not a substring.
+    number = f"TRY_CAST({digits} AS BIGINT)"
+    weighted = " + ".join(f"({number} // {10 ** (10 - i)}) % 10 * {11 - i}"
                           for i in range(1, 10))
-    valid = (f"(regexp_full_match({raw}, '[0-9 \\-]+') AND length({digits}) = 10 AND "
-             f"(11 - (({weighted}) % 11)) % 11 = TRY_CAST(substr({digits}, 10, 1) AS INTEGER))")
-    return checked(digits, valid, raw, f"{output}:check_digit", digits)
+    valid = (f"(length({digits}) = 10 AND regexp_full_match({raw}, '[0-9 \\-]+') AND "
+             f"(11 - (({weighted}) % 11)) % 11 = {number} % 10)")
+    rule = checked(digits, valid, raw, f"{output}:check_digit", number)
+    rule.derived.append(digits)  # after `number`, which contains it (shared longest first)
+    return rule
 
 
 def ni_rule(raw: str, output: str) -> Rule:

@@ -1,8 +1,9 @@
-"""Build the one SQL query that validates and standardises a batch of raw text rows.
+"""Build the one SQL query that validates and standardises raw text rows.
 
 The query returns the identified-zone columns plus `_reject_column`, `_reject_reason`, `_raw`
 (JSON of the source row, only for rejected rows) and `_rid_hash` (for duplicate counting).
-Run per batch on the hub's engine: vectorised, no per-row Python.
+For CSV it runs over the whole file's scan in one streaming DuckDB query (ADR 0022); for other
+formats per batch on the hub's engine. Vectorised either way, no per-row Python.
 """
 
 from __future__ import annotations
@@ -106,19 +107,24 @@ def combine(output: str, pairs: list[tuple[str, Rule]]) -> str:
 
 def build_plan(spec: FeedSpec, source_columns: list[str], source_file: str, table: str,
                date_formats: dict[str, str | None]) -> Plan:
-    """Four layers so every cleaned and standardised value is computed once: cleaned text,
-    standardised values, checks (flags and problems), then the reject columns."""
+    """Layers so every cleaned and standardised value is computed once: cleaned text, shared
+    sub-expressions, standardised values, one `__bad` test, then the outputs.
+
+    `table` is anything a FROM clause takes: a registered batch, or a whole file's scan (the
+    CSV reader fuses reading and validation in one streaming query). The costly parts of a
+    rejection (its reasons, the raw row as JSON) and of flags are only built for the rows that
+    have them; every other row pays for one boolean test.
+    """
     found = output_rules(spec, date_formats)
-    cleaned_layer = ", ".join(f"{cleaned(source)} AS {raw_alias(i)}"
-                              for i, source in enumerate(spec.columns))
-    record_id = cleaned(spec.record_id)
-    problems = [(f"{record_id} IS NULL", f"{spec.record_id}: record id missing", spec.record_id)]
+    cleaned_layer = ", ".join([f"{cleaned(spec.record_id)} AS __record_id", *(
+        f"{cleaned(source)} AS {raw_alias(i)}" for i, source in enumerate(spec.columns))])
+    problems = [("__record_id IS NULL", f"{spec.record_id}: record id missing", spec.record_id)]
     problems += [(f"{raw_alias(i)} IS NULL", f"{source}: required value missing", source)
                  for i, (source, column) in enumerate(spec.columns.items()) if column.required]
     flags: list[tuple[str, str]] = []
     values: list[str] = []
     derived: dict[str, str] = {}
-    selects = [f"{lit(spec.dataset)} AS dataset", f"{record_id} AS record_id",
+    selects = [f"{lit(spec.dataset)} AS dataset", "__record_id AS record_id",
                f"{lit(source_file)} AS source_file", f"{ident(ROW)} AS source_row"]
     for output, pairs in found.items():
         aliases = []
@@ -132,27 +138,31 @@ def build_plan(spec: FeedSpec, source_columns: list[str], source_file: str, tabl
             flags += [(cond.replace(rule.value, alias), flag) for cond, flag in rule.flags]
         selects.append(f"{combine(output, list(zip([s for s, _ in pairs], aliases, strict=True)))}"
                        f" AS {ident(output)}")
-    flag_list = ", ".join(f"CASE WHEN {cond} THEN {lit(flag)} END" for cond, flag in flags)
-    problem_list = ", ".join(
-        f"CASE WHEN coalesce({cond}, false) THEN {{'col': {lit(src)}, 'why': {lit(why)}}} END"
-        for cond, why, src in problems)
-    raw_row = "{" + ", ".join(f"{lit(c)}: {ident(c)}" for c in source_columns if c != ROW) + "}"
     outputs = ["dataset", "record_id", "source_file", "source_row", *found, "_flags"]
-    layers = f"(SELECT *, {cleaned_layer} FROM {table})" if cleaned_layer else table
+    layers = f"(SELECT *, {cleaned_layer} FROM {table})"
     if derived:
         shared = ", ".join(f"{expr} AS {alias}" for expr, alias in derived.items())
         layers = f"(SELECT *, {shared} FROM {layers})"
     layers = f"(SELECT *, {', '.join(values)} FROM {layers})" if values else layers
-    checks = (f"SELECT {', '.join(selects)}, "
-              f"list_filter([{flag_list}]::VARCHAR[], lambda f: f IS NOT NULL) AS _flags, "
-              f"list_filter([{problem_list}], lambda p: p IS NOT NULL) AS _problems, "
-              f"{raw_row} AS _raw_row FROM {layers}")
-    sql = (f"SELECT {', '.join(ident(o) for o in outputs)}, "
-           "CASE WHEN len(_problems) > 0 THEN _problems[1].col END AS _reject_column, "
-           "CASE WHEN len(_problems) > 0 THEN array_to_string(list_transform(_problems, "
-           "lambda p: p.why), '; ') END AS _reject_reason, "
-           "CASE WHEN len(_problems) > 0 THEN CAST(to_json(_raw_row) AS VARCHAR) END AS _raw, "
-           f"hash(record_id) AS _rid_hash FROM ({checks})")
+    problem_tests = [f"coalesce({cond}, false)" for cond, _why, _src in problems]
+    flag_tests = [f"coalesce({cond}, false)" for cond, _flag in flags]
+    tested = (f"(SELECT *, {' OR '.join(problem_tests)} AS __bad, "
+              f"{' OR '.join(flag_tests) or 'false'} AS __flagged FROM {layers})")
+    flag_list = ", ".join(f"CASE WHEN {test} THEN {lit(flag)} END"
+                          for test, (_cond, flag) in zip(flag_tests, flags, strict=True))
+    flagged = (f"CASE WHEN __flagged THEN list_filter([{flag_list}]::VARCHAR[], "
+               "lambda f: f IS NOT NULL) ELSE []::VARCHAR[] END" if flags else "[]::VARCHAR[]")
+    first_column = " ".join(f"WHEN {test} THEN {lit(src)}"
+                            for test, (_cond, _why, src) in zip(problem_tests, problems,
+                                                                strict=True))
+    reasons = ", ".join(f"CASE WHEN {test} THEN {lit(why)} END"
+                        for test, (_cond, why, _src) in zip(problem_tests, problems, strict=True))
+    raw_row = "{" + ", ".join(f"{lit(c)}: {ident(c)}" for c in source_columns if c != ROW) + "}"
+    sql = (f"SELECT {', '.join(selects)}, {flagged} AS _flags, "
+           f"CASE WHEN __bad THEN CASE {first_column} END END AS _reject_column, "
+           f"CASE WHEN __bad THEN concat_ws('; ', {reasons}) END AS _reject_reason, "
+           f"CASE WHEN __bad THEN CAST(to_json({raw_row}) AS VARCHAR) END AS _raw, "
+           f"hash(__record_id) AS _rid_hash FROM {tested}")
     return Plan(sql=sql, outputs=outputs)
 
 
@@ -169,14 +179,19 @@ def share(rule: Rule, derived: dict[str, str]) -> Rule:
     return Rule(value, problems, flags)
 
 
+def undated_columns(spec: FeedSpec) -> list[str]:
+    """Date columns whose format the spec leaves to detection."""
+    return [source for source, column in spec.columns.items()
+            if column.format is None and spec.options.date_format is None and (
+                column.role in DATE_ROLES or column.type == "date" or (
+                    column.attribute is not None
+                    and load_model().attribute_type(column.attribute) == "date"))]
+
+
 def detect_date_formats(engine: Engine, spec: FeedSpec, sample: pa.Table,
                         table: str) -> dict[str, str | None]:
     """For date columns with no format given, pick the common UK form that parses most values."""
-    wanted = [source for source, column in spec.columns.items()
-              if column.format is None and spec.options.date_format is None and (
-                  column.role in DATE_ROLES or column.type == "date" or (
-                      column.attribute is not None
-                      and load_model().attribute_type(column.attribute) == "date"))]
+    wanted = undated_columns(spec)
     if not wanted or sample.num_rows == 0:
         return {}
     candidates = list(date_format_candidates(None))

@@ -17,6 +17,10 @@ ROW = "_source_row"
 BATCH_ROWS = 200_000
 
 
+class Rescan(Exception):  # noqa: N818  (a signal, not an error)
+    """The file must be read again from the start; what was read so far is to be dropped."""
+
+
 @dataclass(frozen=True)
 class Reject:
     """A record the reader could not even split into columns (a ragged row, say)."""
