@@ -27,6 +27,46 @@ def test_ordinary_words_and_numbers_are_left_alone() -> None:
     assert redact.redact_one(text) == text
 
 
+@pytest.mark.parametrize("text, secret", [
+    ("NI no. QQ 12 34 56 C.", "QQ 12 34 56 C"), ("ni: ab123456c,", "ab123456c"),
+    ("NINO AB-12-34-56-C", "AB-12-34-56-C"), ("NI number JG 103759 A)", "JG 103759 A"),
+    ("(JG103759A)", "JG103759A")])
+def test_ni_numbers_in_the_forms_people_write_them(text: str, secret: str) -> None:
+    assert redact.redact_one(text) == text.replace(secret, "<NI_NUMBER>")
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("email Jane.Doe12@Example.co.uk.", "Jane.Doe12@Example.co.uk"),
+    ("Please use <jane_doe+cs@mail.example.org> for appointments.",
+     "jane_doe+cs@mail.example.org"),
+    ("(email: o.brien7@example.com)", "o.brien7@example.com"),
+    ("emailed JO-ANN.SMITH-JONES3@SUB.EXAMPLE.GOV.UK; no reply", "JO-ANN.SMITH-JONES3@SUB."
+     "EXAMPLE.GOV.UK")])
+def test_emails_in_sentences_lose_nothing_but_the_address(text: str, secret: str) -> None:
+    assert redact.redact_one(text) == text.replace(secret, "<EMAIL>")
+
+
+@pytest.mark.parametrize("plate", ["AB12 CDE", "YU68LJJ", "dg09 urb"])
+def test_vehicle_registrations(plate: str) -> None:
+    assert redact.redact_one(f"Partner's car (reg. {plate}) was parked outside.") == (
+        "Partner's car (reg. <VEHICLE>) was parked outside.")
+
+
+def test_an_events_date_stays_and_a_date_of_birth_goes() -> None:
+    text = ("Date of visit: 19 June 2020. Seen on 3/4/2021. June Smith (born 3 June 2011). "
+            "Visited Amy Shaw, 01/08/2013, at home.")
+    out = redact.redact_one(text, names=["JUNE", "SMITH", "AMY", "SHAW"])
+    # (the anonymizer joins same-type neighbours: one <PERSON> for the full name)
+    assert out == ("Date of visit: 19 June 2020. Seen on 3/4/2021. <PERSON> (born <DOB>). "
+                   "Visited <PERSON>, <DOB>, at home.")
+
+
+def test_a_name_inside_an_address_or_email_is_one_replacement() -> None:
+    found = redact.spans("at 5 Newton Court, mail newton.ann@example.org",
+                         gazetteer=frozenset({"NEWTON"}))
+    assert [s.entity for s in found] == ["ADDRESS", "EMAIL_ADDRESS"]
+
+
 @pytest.mark.slow
 def test_process_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [n for n in NOTES if n] * 10

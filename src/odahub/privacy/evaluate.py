@@ -32,6 +32,19 @@ def entity_of(kind: str) -> str | None:
     return next((entity for fragment, entity in KIND_TO_ENTITY if fragment in kind), None)
 
 
+# Must show (issue 4): recall per planted kind, and precision reported. The issue sets recall for
+# the first seven; addresses and vehicle registrations are held to the names' level. Precision
+# floors are ours: pattern kinds are near-exact, PERSON is measured against planted subjects only
+# (a staff member's name the gazetteer knows counts against it), so its floor is lower.
+RECALL_TARGETS = {"UK_NHS": 0.99, "UK_NINO": 0.99, "UK_POSTCODE": 0.98, "PHONE_NUMBER": 0.98,
+                  "EMAIL_ADDRESS": 0.98, "DOB": 0.98, "PERSON": 0.95, "ADDRESS": 0.95,
+                  "UK_VEHICLE_REGISTRATION": 0.95}
+PRECISION_FLOORS = {entity: 0.9 for entity in RECALL_TARGETS} | {"PERSON": 0.7}
+LABELS = {"UK_NHS": "NHS number", "UK_NINO": "NI number", "UK_POSTCODE": "postcode",
+          "PHONE_NUMBER": "phone", "EMAIL_ADDRESS": "email", "DOB": "date of birth",
+          "PERSON": "name", "ADDRESS": "address", "UK_VEHICLE_REGISTRATION": "vehicle reg"}
+
+
 @dataclass
 class Score:
     planted: int = 0
@@ -52,11 +65,46 @@ class Score:
 class Report:
     by_entity: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     missed: list[dict[str, Any]] = field(default_factory=list)
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+    texts: int = 0
+    unlocated: int = 0  # planted values not in their text as ingested (not counted either way)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
-        return {entity: {"planted": s.planted, "recall": round(s.recall, 4),
-                         "precision": round(s.precision, 4)}
+        return {entity: {"planted": s.planted, "found": s.found, "recall": round(s.recall, 4),
+                         "detected": s.detected, "precision": round(s.precision, 4)}
                 for entity, s in sorted(self.by_entity.items())}
+
+    def shortfalls(self) -> list[str]:
+        """Every kind whose recall is under its target or precision under its floor; a kind the
+        texts never planted is a shortfall too (nothing measured is not a pass)."""
+        problems: list[str] = []
+        for entity, target in RECALL_TARGETS.items():
+            score = self.by_entity.get(entity, Score())
+            if not score.planted:
+                problems.append(f"{entity}: nothing planted")
+            elif score.recall < target:
+                problems.append(f"{entity}: recall {score.recall:.4f} < {target}")
+            if score.precision < PRECISION_FLOORS[entity]:
+                problems.append(f"{entity}: precision {score.precision:.4f} < "
+                                f"{PRECISION_FLOORS[entity]}")
+        return problems
+
+    def table(self) -> str:
+        """The per-kind table: planted, found, recall (target), detected, precision (floor)."""
+        lines = [f"{'kind':<15}{'entity':<25}{'planted':>8}{'found':>7}{'recall':>8}"
+                 f"{'target':>8}{'detected':>9}{'precision':>10}{'floor':>7}"]
+        for entity in [*RECALL_TARGETS, *sorted(set(self.by_entity) - set(RECALL_TARGETS))]:
+            s = self.by_entity.get(entity, Score())
+            target = RECALL_TARGETS.get(entity)
+            floor = PRECISION_FLOORS.get(entity)
+            lines.append(
+                f"{LABELS.get(entity, entity):<15}{entity:<25}{s.planted:>8}{s.found:>7}"
+                f"{s.recall:>8.3f}{'' if target is None else f'{target:.2f}':>8}{s.detected:>9}"
+                f"{s.precision:>10.3f}{'' if floor is None else f'{floor:.2f}':>7}")
+        lines.append(f"({self.texts} texts; {self.unlocated} planted values not found verbatim "
+                     "in the ingested text, left out. recall: planted values covered by a span "
+                     "of their type; precision: spans overlapping a planted value of their type)")
+        return "\n".join(lines)
 
 
 def locate(text: str, value: str, hint: int | None) -> tuple[int, int] | None:
@@ -76,7 +124,10 @@ def score_record(text: str, planted: list[dict[str, Any]], found: list[Span],
     for item in planted:
         entity = entity_of(str(item["kind"]))
         where = locate(text, str(item["value"]), item.get("start"))
-        if entity is None or where is None:
+        if entity is None:
+            continue
+        if where is None:
+            report.unlocated += 1
             continue
         located.append((entity, *where))
         score = report.by_entity[entity]
@@ -85,12 +136,16 @@ def score_record(text: str, planted: list[dict[str, Any]], found: list[Span],
             score.found += 1
         elif len(report.missed) < 50:
             report.missed.append({"entity": entity, "value": item["value"], "text": text})
+    report.texts += 1
     for span in found:
         score = report.by_entity[span.entity]
         score.detected += 1
         if any(e == span.entity and span.start < end and span.end > start
                for e, start, end in located):
             score.correct += 1
+        elif len(report.wrong) < 500:
+            report.wrong.append({"entity": span.entity, "value": text[span.start:span.end],
+                                 "context": text[max(0, span.start - 30):span.end + 30]})
 
 
 def evaluate(hub: Hub, pii: pa.Table, text_column: str = "free_text") -> Report:

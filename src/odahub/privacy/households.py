@@ -6,11 +6,14 @@ postcode. Grouping is done in Arrow; only the final per-record word lists are Py
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 NAME_COLUMNS = ("first_name", "middle_name", "last_name", "full_name")
 MAX_HOUSEHOLD = 25  # a bigger "household" is a shared address (a hostel, a care home): skip it
+MIN_NAME_ROWS = 2  # rows a word must be a name in to join the gazetteer
 
 
 def own_names(table: pa.Table) -> pa.ChunkedArray | pa.Array:
@@ -53,19 +56,27 @@ def record_names(table: pa.Table) -> list[list[str]]:
     return [sorted({w for w in text.split() if len(w) > 1}) for text in texts]
 
 
-def name_words(table: pa.Table) -> set[str]:
-    """Distinct upper-case name words of a table's name columns."""
-    words: set[str] = set()
+def name_words(table: pa.Table) -> Counter[str]:
+    """Upper-case name words of a table's name columns, with how many rows hold each."""
+    words: Counter[str] = Counter()
     for column in (c for c in NAME_COLUMNS if c in table.column_names):
-        for value in pc.unique(pc.utf8_upper(table[column].cast(pa.string()))).to_pylist():
+        counts = pc.value_counts(pc.utf8_upper(table[column].cast(pa.string())))
+        for value, rows in zip(counts.field("values").to_pylist(),
+                               counts.field("counts").to_pylist(), strict=True):
             if value:
-                words.update(w for w in value.split() if len(w) > 1)
+                words.update({w: rows for w in set(value.split()) if len(w) > 1})
     return words
 
 
-def gazetteer(tables: list[pa.Table]) -> frozenset[str]:
-    """Every name the hub holds (accents folded), for notes that carry no structured fields."""
+def gazetteer(tables: list[pa.Table], min_rows: int = MIN_NAME_ROWS) -> frozenset[str]:
+    """Every name the hub holds (accents folded) in at least `min_rows` rows, for notes that carry
+    no structured fields. A word recorded as a name once is mostly a keying error ("CARE",
+    "ALERT", "SEN" are typos of Clare, Albert, Sean) and would redact ordinary words; a record's
+    own names still reach its text through its deny list."""
     from odahub.privacy.recognisers import fold
 
-    words: set[str] = set().union(*(name_words(t) for t in tables)) if tables else set()
-    return frozenset(fold(w) for w in words)
+    rows: Counter[str] = Counter()
+    for table in tables:
+        for word, count in name_words(table).items():
+            rows[fold(word)] += count
+    return frozenset(word for word, count in rows.items() if count >= min_rows)

@@ -71,15 +71,33 @@ CASE_SENSITIVE = re.DOTALL | re.MULTILINE
 POSTCODE_PATTERNS = [
     Pattern("postcode shape", r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}\b", 0.5)]
 # Presidio's NI pattern excludes prefixes HMRC never issues; records still carry them (typos,
-# temporary numbers), so the shape alone is redacted too.
-NINO_PATTERNS = [
-    Pattern("ni number shape", r"\b[A-Z]{2}\s?[0-9]{2}\s?[0-9]{2}\s?[0-9]{2}\s?[A-D]\b", 0.5)]
+# temporary numbers), so the shape alone is redacted too, in any case, grouped by spaces or
+# dashes (QQ123456C, QQ 12 34 56 C, QQ 123456 C, qq-12-34-56-c).
+NINO_PATTERNS = [Pattern(
+    "ni number shape",
+    r"\b[A-Z]{2}[\s\-]?[0-9]{2}[\s\-]?[0-9]{2}[\s\-]?[0-9]{2}[\s\-]?[A-D]\b", 0.5)]
 # Presidio's EmailRecognizer validates domains with tldextract, which fetches the public suffix
 # list over the network; a plain pattern needs nothing.
 EMAIL_PATTERNS = [Pattern("email", r"\b[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b", 0.6)]
 TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)"
 TITLED_NAME = [Pattern(
     "titled name", rf"\b{TITLES}\.?\s+[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?", 0.6)]
+
+
+# A date is taken for a date of birth unless the words right before it say it is when something
+# happened: "Date of visit: 3 May 2021", "seen on 3/5/2021", "meeting dated 3 May 2021". Event
+# dates are in the pseudonymised zone's structured columns anyway, and analysts need them in notes.
+# Only a cue touching the date counts ("Visited Amy Shaw, 01/08/2013" keeps its date redacted).
+EVENT_CUES = (r"visit(?:ed|s)?|seen|dated|meeting|review(?:ed)?|attended|appointment"
+              r"|referr(?:al|ed)|incident|conference|hearing|discussion|assessment|call(?:ed)?"
+              r"|contact(?:ed)?|received|held")
+EVENT_CUE = re.compile(rf"\b(?:{EVENT_CUES})(?:\s+(?:on|of))?\s*[:\-]?\s*$", re.IGNORECASE)
+CUE_WINDOW = 30  # characters before a date searched for its cue
+
+
+def event_date(text: str, start: int) -> bool:
+    """Whether the date starting at `start` directly follows an event cue."""
+    return EVENT_CUE.search(text, max(0, start - CUE_WINDOW), start) is not None
 
 
 def pattern_recognisers() -> list[EntityRecognizer]:

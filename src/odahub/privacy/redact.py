@@ -28,6 +28,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from odahub.privacy.recognisers import (
     PLACEHOLDERS,
     GazetteerRecogniser,
+    event_date,
     names_recogniser,
     pattern_recognisers,
 )
@@ -85,7 +86,34 @@ def find(text: str, names: Sequence[str] = (),
         extra.append(GazetteerRecogniser(gazetteer))
     results: list[RecognizerResult] = analyzer().analyze(
         text=text, language="en", entities=ENTITIES, ad_hoc_recognizers=extra)
-    return [r for r in results if r.entity_type in PLACEHOLDERS]
+    results = [r for r in results if r.entity_type in PLACEHOLDERS]
+    # An event's date stays, with whatever matched inside it ("June" of "19 June 2020").
+    kept = [(r.start, r.end) for r in results
+            if r.entity_type == "DOB" and event_date(text, r.start)]
+    return resolve([r for r in results
+                    if not any(start <= r.start and r.end <= end for start, end in kept)])
+
+
+def resolve(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """The spans the anonymizer replaces: intersecting spans of one type merged, then any span
+    inside another (or equal to one scoring higher) dropped — a name inside an address or an
+    email, a month inside a date. Measures then count what is replaced, not every match."""
+    merged: list[RecognizerResult] = []
+    for result in sorted(results, key=lambda r: (r.entity_type, r.start, r.end)):
+        last = merged[-1] if merged else None
+        if last is not None and last.entity_type == result.entity_type \
+                and result.start < last.end:
+            last.end, last.score = max(last.end, result.end), max(last.score, result.score)
+        else:
+            merged.append(RecognizerResult(result.entity_type, result.start, result.end,
+                                           result.score))
+    kept: list[RecognizerResult] = []
+    reach = -1
+    for result in sorted(merged, key=lambda r: (r.start, -r.end, -r.score)):
+        if result.end > reach:
+            kept.append(result)
+            reach = result.end
+    return kept
 
 
 def redact_one(text: str | None, names: Sequence[str] = (),

@@ -61,7 +61,7 @@ def generate_county(out: Path, persons: int, seed: int, error_rates: ErrorRates 
         sink.add(life, geo)
         if chunk == 0:
             records, pii = documents.write_documents(
-                out, life, geo, min(120, 30 + persons // 100), chunk_rng(seed, 0, 99))
+                out, life, geo, min(1000, 60 + persons // 25), chunk_rng(seed, 0, 99))
             truth.write("records", records)
             truth.write("pii", pii)
             sink.counts[documents.FEED.dataset] = len(records)

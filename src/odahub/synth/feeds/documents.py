@@ -1,6 +1,7 @@
 """Case notes as partners keep them: DOCX, PDF and TXT notes, scanned pages (PNG) and voicemail
-recordings (WAV). Names, dates of birth, addresses, postcodes, phone and NHS numbers sit in free
-text; each one's character span in the note's text is recorded for redaction tests.
+recordings (WAV). Names, dates of birth, addresses, postcodes, phone, NHS and NI numbers, email
+addresses and vehicle registrations sit in free text, in the varied forms people write them; each
+one's character span in the note's text is recorded (`truth/pii.parquet`) for redaction tests.
 
 The note's text is its lines joined by "\\n": the TXT file's content, the DOCX paragraphs, the
 PDF's text lines (one drawString per line) and the lines drawn on the scanned page.
@@ -9,6 +10,7 @@ PDF's text lines (one drawString per line) and the lines drawn on the scanned pa
 from __future__ import annotations
 
 import io
+import re
 import wave
 import zipfile
 from dataclasses import dataclass, field
@@ -31,6 +33,37 @@ CONCERNS = {
     "mh": "Parent reports low mood and is awaiting a GP review.",
     "none": "Home conditions were adequate and the child appeared settled.",
 }
+
+# Sentences around planted identifiers: (text before, text after). Surface forms vary as notes
+# written by different people do; each planted value is recorded exactly as written.
+VISITS = (("Visited ", " (DOB "), ("Home visit to ", " (born "), ("Saw ", " (d.o.b. "),
+          ("Visited ", " (date of birth: "), ("Met with ", " (DoB "))
+NHS_SENTENCES = (("NHS number ", " confirmed with the health visitor."),
+                 ("NHS no. ", " checked against the GP record."), ("Child's NHS No: ", "."),
+                 ("NHS number (", ") confirmed with the school nurse."))
+SUBJECT_NI = (("NI number ", " (young person has started a college course)."),
+              ("National Insurance no. ", " confirmed for the Pathway Plan."), ("NINO: ", "."))
+PARENT_NI = (("Benefits check: Mum's NI no. ", " (Universal Credit claim)."),
+             ("Parent's National Insurance number is ", "."),
+             ("DWP enquiry made using NI number ", "; awaiting reply."),
+             ("NI: ", ", per the housing application."))
+SUBJECT_EMAIL = (("Young person's email: ", "."), ("Contact by email at ", " was agreed."))
+PARENT_EMAIL = (("Mum asked for letters to be sent to ", "."),
+                ("Copy of the plan emailed to ", " today."),
+                ("Contact details updated (email: ", ")."),
+                ("Please use <", "> for appointments."))
+VEHICLES = (("Partner's car (reg. ", ") was parked outside."),
+            ("A vehicle, registration ", ", was seen outside the address."),
+            ("Police PNC check on vehicle ", " noted."), ("Father drives a grey Vauxhall, ", "."))
+# Text every note prints around its planted values whoever it is about (see template_words).
+FIXED_TEXT = ("CASE NOTE - Children's Social Care", "Date of visit:", "Author:",
+              "Household contact number:", "Safety plan reviewed with mother.",
+              "Parent/carer present:", ", tel.", ", email", ") at")
+# Current-format registrations: area letters, an age identifier (March or September of
+# 2005-2023), three letters; DVLA never issues I or Q in them, nor Z in an area code.
+AREA_LETTERS = np.asarray(list("ABCDEFGHJKLMNOPRSTUVWXY"))
+PLATE_LETTERS = np.asarray(list("ABCDEFGHJKLMNOPRSTUVWXYZ"))
+PLATE_AGES = np.asarray([*range(5, 24), *range(55, 74)])
 
 FEED = Feed(
     dataset="case_notes", partner="ccc", format="documents", file="",
@@ -79,7 +112,7 @@ def write_documents(out: Path, life: ChunkLife, geo: Geography, count: int,
         note = _note(row, hh, doc_id, rng)
         home = int(row.household)
         if home in parent_of.index:
-            _parent(note, parent_of.loc[home])
+            _parent(note, parent_of.loc[home], rng)
         kind = ("txt", "docx", "pdf", "png", "txt", "docx", "pdf", "wav")[i % 8]
         name = f"{doc_id}.{kind}"
         _write(folder / name, kind, note)
@@ -107,37 +140,59 @@ def _note(row: object, hh: pd.DataFrame, doc_id: str, rng: np.random.Generator) 
     note.add(f"Date of visit: {visit}. Author: {WORKERS[int(rng.integers(0, 5))]} "
              f"({ROLES[int(rng.integers(0, 4))]}).")
     note.newline()
-    note.add("Visited ")
+    opening, dob_label = VISITS[int(rng.integers(0, len(VISITS)))]
+    note.add(opening)
     note.add(str(r.first_name), "first_name")  # type: ignore[attr-defined]
     note.add(" ")
     note.add(str(r.surname), "last_name")  # type: ignore[attr-defined]
-    note.add(" (DOB ")
-    note.add(pd.Timestamp(r.dob).strftime("%d/%m/%Y"), "date_of_birth")  # type: ignore[attr-defined]
+    note.add(dob_label)
+    note.add(date_form(pd.Timestamp(r.dob), rng), "date_of_birth")  # type: ignore[attr-defined]
     note.add(") at ")
     note.add(str(r.address), "address")  # type: ignore[attr-defined]
     note.add(", ")
     note.add(str(r.postcode), "postcode")  # type: ignore[attr-defined]
     note.add(".")
     note.newline()
-    note.add("NHS number ")
-    note.add(str(r.nhs_number), "nhs_number")  # type: ignore[attr-defined]
-    note.add(" confirmed with the health visitor.")
+    before, after = NHS_SENTENCES[int(rng.integers(0, len(NHS_SENTENCES)))]
+    note.add(before)
+    note.add(nhs_form(str(r.nhs_number), rng), "nhs_number")  # type: ignore[attr-defined]
+    note.add(after)
+    if r.ni_number is not None and rng.random() < 0.7:  # type: ignore[attr-defined]
+        note.newline()
+        _mention(note, rng, SUBJECT_NI, ni_form(str(r.ni_number), rng),  # type: ignore[attr-defined]
+                 "ni_number")
     if r.phone is not None:  # type: ignore[attr-defined]
         note.newline()
         note.add("Household contact number: ")
-        note.add(str(r.phone), "phone")  # type: ignore[attr-defined]
+        note.add(phone_form(str(r.phone), rng), "phone")  # type: ignore[attr-defined]
         note.add(".")
+    if r.email is not None:  # type: ignore[attr-defined]
+        note.newline()
+        _mention(note, rng, SUBJECT_EMAIL, email_form(str(r.email), rng),  # type: ignore[attr-defined]
+                 "email")
     for factor, key in (("substance_misuse", "substance"), ("da_history", "da"),
                         ("mental_health", "mh")):
         if bool(home[factor]):
             note.newline()
             note.add(CONCERNS[key])
+            if key in ("substance", "da") and rng.random() < 0.5:
+                note.newline()
+                _mention(note, rng, VEHICLES, vehicle_registration(rng), "vehicle_registration")
     note.newline()
     note.add(CONCERNS["none"] if not home["da_history"] else "Safety plan reviewed with mother.")
     return note
 
 
-def _parent(note: Note, parent: pd.Series) -> None:
+def _mention(note: Note, rng: np.random.Generator, sentences: tuple[tuple[str, str], ...],
+             value: str, kind: str) -> None:
+    """One of `sentences` (text before, text after) with `value` planted between."""
+    before, after = sentences[int(rng.integers(0, len(sentences)))]
+    note.add(before)
+    note.add(value, kind)
+    note.add(after)
+
+
+def _parent(note: Note, parent: pd.Series, rng: np.random.Generator) -> None:
     note.newline()
     note.add("Parent/carer present: ")
     note.add(str(parent["first_name"]), "first_name")
@@ -145,11 +200,84 @@ def _parent(note: Note, parent: pd.Series) -> None:
     note.add(str(parent["surname"]), "last_name")
     if parent["phone"] is not None:
         note.add(", tel. ")
-        note.add(str(parent["phone"]), "phone")
+        note.add(phone_form(str(parent["phone"]), rng), "phone")
     if parent["email"] is not None:
         note.add(", email ")
-        note.add(str(parent["email"]), "email")
+        note.add(email_form(str(parent["email"]), rng), "email")
     note.add(".")
+    if parent["email"] is not None and rng.random() < 0.5:
+        note.newline()
+        _mention(note, rng, PARENT_EMAIL, email_form(str(parent["email"]), rng), "email")
+    if parent["ni_number"] is not None and rng.random() < 0.6:
+        note.newline()
+        _mention(note, rng, PARENT_NI, ni_form(str(parent["ni_number"]), rng), "ni_number")
+
+
+def template_words() -> frozenset[str]:
+    """Every word the notes print besides planted values, dates, ids and staff names: the feed's
+    fixed vocabulary. A planted value equal to one of these ("Care", a keyed-in typo of a first
+    name) cannot leak through it; leak tests leave these words out of the names they look for."""
+    sentences = [*FIXED_TEXT, *ROLES, *CONCERNS.values()]
+    for pairs in (VISITS, NHS_SENTENCES, SUBJECT_NI, PARENT_NI, SUBJECT_EMAIL, PARENT_EMAIL,
+                  VEHICLES):
+        sentences += [part for pair in pairs for part in pair]
+    return frozenset(re.findall(r"[^\W\d_]+", " ".join(sentences)))
+
+
+def _choose(rng: np.random.Generator, weights: tuple[float, ...]) -> int:
+    return int(rng.choice(len(weights), p=np.asarray(weights) / sum(weights)))
+
+
+def ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def date_form(day: pd.Timestamp, rng: np.random.Generator) -> str:
+    """A date as people write it: mostly dd/mm/yyyy, else another common form."""
+    forms = (day.strftime("%d/%m/%Y"), day.strftime("%d.%m.%Y"), day.strftime("%Y-%m-%d"),
+             day.strftime("%d-%m-%Y"), f"{day.day} {day.strftime('%B %Y')}",
+             f"{ordinal(day.day)} {day.strftime('%B %Y')}", f"{day.day} {day.strftime('%b %Y')}")
+    return forms[_choose(rng, (0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1))]
+
+
+def nhs_form(number: str, rng: np.random.Generator) -> str:
+    forms = (number, f"{number[:3]} {number[3:6]} {number[6:]}",
+             f"{number[:3]}-{number[3:6]}-{number[6:]}")
+    return forms[_choose(rng, (0.5, 0.35, 0.15))]
+
+
+def ni_form(number: str, rng: np.random.Generator) -> str:
+    """QQ123456C, QQ 12 34 56 C (as printed on the card), QQ 123456 C, or lower case."""
+    spaced = f"{number[:2]} {number[2:4]} {number[4:6]} {number[6:8]} {number[8]}"
+    forms = (number, spaced, f"{number[:2]} {number[2:8]} {number[8]}", number.lower())
+    return forms[_choose(rng, (0.4, 0.35, 0.15, 0.1))]
+
+
+def phone_form(number: str, rng: np.random.Generator) -> str:
+    digits = number.replace(" ", "")
+    if digits.startswith("07") and len(digits) == 11:
+        mobile = (digits, f"{digits[:5]} {digits[5:]}",
+                  f"{digits[:5]} {digits[5:8]} {digits[8:]}", f"+44 {digits[1:5]} {digits[5:]}")
+        return mobile[_choose(rng, (0.5, 0.25, 0.1, 0.15))]
+    landline = (number, f"({digits[:5]}) {digits[5:]}", digits)
+    return landline[_choose(rng, (0.6, 0.2, 0.2))]
+
+
+def email_form(address: str, rng: np.random.Generator) -> str:
+    """As held, or with the local part capitalised as some people type it."""
+    if rng.random() < 0.85:
+        return address
+    local, _, domain = address.partition("@")
+    return ".".join(part.capitalize() for part in local.split(".")) + "@" + domain
+
+
+def vehicle_registration(rng: np.random.Generator) -> str:
+    """A current-format UK registration, e.g. AB12 CDE (sometimes written without the space)."""
+    area = "".join(AREA_LETTERS[rng.integers(0, len(AREA_LETTERS), 2)])
+    age = int(PLATE_AGES[rng.integers(0, len(PLATE_AGES))])
+    letters = "".join(PLATE_LETTERS[rng.integers(0, len(PLATE_LETTERS), 3)])
+    return f"{area}{age:02d}{' ' if rng.random() < 0.8 else ''}{letters}"
 
 
 def _write(path: Path, kind: str, note: Note) -> None:
@@ -208,12 +336,15 @@ def _png(path: Path, note: Note) -> None:
     """A 'scanned' page: the note's lines drawn on an off-white page with speckle."""
     from PIL import Image, ImageDraw, ImageFont
 
-    page = Image.new("L", (1240, 600), color=245)
-    draw = ImageDraw.Draw(page)
     font = ImageFont.load_default(size=22)
+    # wide and tall enough for the longest line and every line (nothing clipped for OCR)
+    width = max(1240, 80 + int(max(font.getlength(line) for line in note.lines)))
+    height = max(600, 80 + 34 * len(note.lines))
+    page = Image.new("L", (width, height), color=245)
+    draw = ImageDraw.Draw(page)
     for i, line in enumerate(note.lines):
         draw.text((40, 40 + i * 34), line, fill=20, font=font)
-    speckle = np.random.default_rng(len(note.text)).random((600, 1240)) < 0.002
+    speckle = np.random.default_rng(len(note.text)).random((height, width)) < 0.002
     pixels = np.asarray(page).copy()
     pixels[speckle] = 90
     Image.fromarray(pixels).save(path, format="PNG", optimize=False)
