@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from odahub.analyse import marts
-from odahub.analyse.frames import matrix
+from odahub.analyse.frames import matrix, numeric
 from odahub.analyse.relations import agencies_sql
 from odahub.analyse.train import fit_model
 from odahub.engine.duck import DuckDBEngine
@@ -55,7 +55,8 @@ SELECT e.person_id, e.household_id, 'bench' AS dataset, NULL::VARCHAR AS record_
        e.event_type, e.event_date, e.oa_code, NULL::VARCHAR AS dash_risk,
        NULL::BOOLEAN AS school_ready, NULL::DOUBLE AS attendance_pct, NULL::VARCHAR AS found_oa,
        NULL::VARCHAR AS found_location, NULL::INTEGER AS found_hour,
-       NULL::DOUBLE AS duration_hours, NULL::VARCHAR AS category, NULL::VARCHAR AS programme
+       NULL::DOUBLE AS duration_hours, NULL::VARCHAR AS category, NULL::VARCHAR AS programme,
+       NULL::VARCHAR AS complaint
 FROM an_events_raw e LEFT JOIN {agencies_sql('a')} ON a.event_type = e.event_type""")
     engine.execute("CREATE OR REPLACE VIEW an_members AS SELECT household_id, person_id, "
                    "NULL::DATE AS valid_from, NULL::DATE AS valid_to FROM an_persons")
@@ -69,11 +70,11 @@ def labelled(engine: DuckDBEngine, as_of: date, sample: int) -> object:
     features = engine.sql(marts.person_features_sql(as_of) + f" AND p.person_id IN "
                           f"(SELECT person_id FROM an_persons LIMIT {sample})")
     engine.register("an_bench_features", features)
-    return engine.sql(f"""
+    return numeric(engine.sql(f"""
 SELECT f.*, CASE WHEN EXISTS (SELECT 1 FROM an_events_raw e WHERE e.person_id = f.person_id
        AND e.event_type = 'cin_referral' AND e.event_date > DATE '{as_of}'
        AND e.event_date <= DATE '{as_of}' + INTERVAL 365 DAY) THEN 1 ELSE 0 END AS label
-FROM an_bench_features f""").to_pandas()
+FROM an_bench_features f""")).to_pandas()
 
 
 def main() -> None:
@@ -97,7 +98,7 @@ def main() -> None:
     started = time.perf_counter()
     features = engine.sql(marts.person_features_sql(SCORE_AS_OF))
     featurised = time.perf_counter() - started
-    x = matrix(features.select(model.features).to_pandas(), model.features)
+    x = matrix(numeric(features.select(model.features)).to_pandas(), model.features)
     scores = model.predict(x)
     total = time.perf_counter() - started
     assert len(scores) == features.num_rows and np.isfinite(scores).all()

@@ -21,7 +21,8 @@ from odahub.engine.duck import DuckDBEngine
 PLANTED_DEFAULT = -0.30
 # The session's 1,500-person county has ~15 treated households: too few for any interval to be
 # informative. 6,000 persons give 43-59 treated; over seeds 11-15 the planted effect lay inside
-# the matched interval and above the naive interval in all five (seed 13: the least marginal).
+# the matched interval and above the naive estimate in all five (seed 13: the least marginal;
+# measured before the synth gained fading household crises, 2026-11-24).
 PERSONS, SEED = 6_000, 13
 
 
@@ -52,7 +53,8 @@ def test_planted_effect_recovered_on_the_county(big_county: Path) -> None:
     assert result.treated >= 30, result.treated
     low, high = callouts.relative_ci
     assert low <= planted <= high, callouts
-    # Regression to the mean: the naive before/after change overstates the benefit, its whole
-    # interval lying below the planted effect.
-    assert callouts.naive_relative_ci[1] < planted, callouts
+    # Regression to the mean: the naive before/after change overstates the benefit. (Its
+    # interval is wide at ~50 treated households: since the county's crises fade on their own,
+    # its upper end can reach the planted effect, so the point estimate is what is asserted.)
+    assert callouts.naive_relative < planted, callouts
     assert callouts.control_post < callouts.control_pre, callouts  # untreated matches fall too

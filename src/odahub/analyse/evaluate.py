@@ -16,7 +16,7 @@ import pandas as pd
 
 from odahub.analyse import metrics
 from odahub.analyse.fairness import disparities, fairness_table
-from odahub.analyse.frames import MartCache, feature_columns, frame, groups, matrix
+from odahub.analyse.frames import MartCache, frame, groups, matrix, simple_columns
 from odahub.analyse.specs import ModelSpec
 from odahub.analyse.train import (
     RiskModel,
@@ -76,7 +76,7 @@ def baselines(spec: ModelSpec, model: RiskModel, train: pd.DataFrame, cal: pd.Da
               "rule": calibrated_baseline("baseline_rule", cal, test)}
     if spec.grade:
         scores["dash_grade"] = calibrated_baseline("baseline_grade", cal, test)
-    features = feature_columns(train)
+    features = simple_columns(train)
     logistic = fit_logistic(train, features)
     scores["logistic"] = np.asarray(logistic.predict_proba(matrix(test, features))[:, 1])
     if spec.entity == "oa":
@@ -161,22 +161,29 @@ def evaluate(cache: MartCache, spec: ModelSpec, split: Split | list[Split], roun
 
 
 def beats(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """For each baseline: AUROC lift and whether the paired 95% CI of the gain excludes zero."""
-    model_auc = results["model"]["point"]["auroc"]
+    """For each baseline: AUROC and PR-AUC gains with paired 95% CIs, and whether either interval
+    excludes zero (the model is shown better on that metric)."""
     out = {}
     for name, result in results.items():
         if name == "model":
             continue
-        low, high = result["difference_ci95"]["auroc"]
-        base_auc = result["point"]["auroc"]
-        if not np.isfinite(base_auc):  # a constant score ranks nobody: AUROC 0.5 by definition
-            base_auc = 0.5
-            low, high = results["model"]["ci95"]["auroc"]
-            low, high = low - 0.5, high - 0.5
-        out[name] = {"auroc_gain": round(model_auc - base_auc, 4), "gain_ci95": [low, high],
-                     "ci_excludes_baseline": bool(np.isfinite(low) and low > 0),
-                     "lift_at_k_ratio": _ratio(results["model"]["point"]["lift_at_k"],
-                                               result["point"]["lift_at_k"])}
+        row: dict[str, Any] = {}
+        for metric in ("auroc", "pr_auc"):
+            low, high = result["difference_ci95"][metric]
+            base = result["point"][metric]
+            if not np.isfinite(base):  # a constant score ranks nobody: AUROC 0.5 by definition
+                base = 0.5
+                low, high = results["model"]["ci95"][metric]
+                low, high = low - 0.5, high - 0.5
+            gain = results["model"]["point"][metric] - base
+            prefix = "auroc" if metric == "auroc" else "pr_auc"
+            row[f"{prefix}_gain"] = round(gain, 4)
+            row[f"{prefix}_gain_ci95" if metric == "pr_auc" else "gain_ci95"] = [low, high]
+            row[f"{prefix}_ci_excludes"] = bool(np.isfinite(low) and low > 0)
+        row["ci_excludes_baseline"] = row["auroc_ci_excludes"] or row["pr_auc_ci_excludes"]
+        row["lift_at_k_ratio"] = _ratio(results["model"]["point"]["lift_at_k"],
+                                        result["point"]["lift_at_k"])
+        out[name] = row
     return out
 
 

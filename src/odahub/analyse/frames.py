@@ -66,14 +66,40 @@ def frame(cache: MartCache, spec: ModelSpec, as_of: date, labelled: bool = True)
         join = "LEFT JOIN" if spec.missing_label_is_negative else "JOIN"
         query = (f"SELECT c.*, COALESCE(l.label, 0) AS label FROM ({query}) c {join} ({labels}) l "
                  f"ON l.entity_id = c.{id_column}")
-    result = engine.sql(query).to_pandas()
+    result = numeric(engine.sql(query)).to_pandas()
     result.insert(0, "entity_id", result[id_column].astype(str))
     return result.sort_values("entity_id", kind="stable").reset_index(drop=True)
+
+
+def numeric(table: pa.Table) -> pa.Table:
+    """Integer sums come back as DECIMAL (HUGEINT) from DuckDB: make them plain floats, so they
+    are features like any other count rather than pandas objects."""
+    for i, item in enumerate(table.schema):
+        if pa.types.is_decimal(item.type):
+            table = table.set_column(i, item.name, table.column(i).cast(pa.float64()))
+    return table
 
 
 def feature_columns(frame_: pd.DataFrame) -> list[str]:
     return [c for c in frame_.columns if c not in NOT_FEATURES and not c.startswith("baseline_")
             and pd.api.types.is_numeric_dtype(frame_[c])]
+
+
+# The plain logistic-regression baseline sees what a simple model would: event counts over the
+# 12 and 36 month windows and the entity's make-up, not the engineered recency, acceleration,
+# interaction or neighbourhood features the gradient-boosted model gets.
+SIMPLE_WINDOWS = ("_12m", "_36m")
+SIMPLE_EXTRA = {"age_years", "imd_decile", "members", "adults", "children", "under_fives",
+                "residents", "adolescents", "hh_members", "hh_adults", "hh_children",
+                "hh_under_fives"}
+ENGINEERED = ("_x_", "accel", "recent", "members_", "lsoa_", "per_adolescent")
+
+
+def simple_columns(frame_: pd.DataFrame) -> list[str]:
+    """Features of the plain logistic-regression baseline (see SIMPLE_WINDOWS)."""
+    return [c for c in feature_columns(frame_)
+            if (c.endswith(SIMPLE_WINDOWS) or c in SIMPLE_EXTRA)
+            and not any(part in c for part in ENGINEERED)]
 
 
 def matrix(frame_: pd.DataFrame, columns: list[str]) -> np.ndarray:

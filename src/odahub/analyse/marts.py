@@ -14,8 +14,9 @@ import pyarrow as pa
 from odahub.engine import Engine
 from odahub.model import load_model
 
-WINDOWS = {"12m": 365, "36m": 1095}
+WINDOWS = {"6m": 182, "12m": 365, "36m": 1095}
 HALF_LIFE_DAYS = 365.0
+SHORT_HALF_LIFE_DAYS = 91.0  # recency: a quarter-year half-life
 NO_CONTACT_DAYS = 3650  # "days since" when never in contact: ten years, a finite, monotone code
 DASH_GRADES = ("CASE lower(dash_risk) WHEN 'high' THEN 3 WHEN 'medium' THEN 2 "
                "WHEN 'standard' THEN 1 ELSE 0 END")
@@ -48,6 +49,11 @@ def person_aggregates(as_of: date) -> list[str]:
                          f"AS {kind}_{label}")
         parts.append(f"SUM(CASE WHEN {hit} THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) "
                      f"AS {kind}_decayed")
+        parts.append(f"SUM(CASE WHEN {hit} THEN exp(-{age} / {SHORT_HALF_LIFE_DAYS}) ELSE 0 END)"
+                     f" AS {kind}_recent")
+        # Acceleration: the last six months minus the six months before.
+        parts.append(f"SUM(CASE WHEN {hit} AND {age} < 182 THEN 1 WHEN {hit} AND {age} < 365 "
+                     f"THEN -1 ELSE 0 END) AS {kind}_accel")
         parts.append(f"MIN(CASE WHEN {hit} THEN {age} END) AS {kind}_days_since")
     for agency in agencies():
         parts.append(f"SUM(CASE WHEN agency = '{agency}' AND {age} < 365 THEN 1 ELSE 0 END) "
@@ -62,6 +68,12 @@ def person_aggregates(as_of: date) -> list[str]:
         "ELSE 0 END) AS dash_max_12m",
         f"SUM(CASE WHEN lower(dash_risk) = 'high' AND {age} < 1095 THEN 1 ELSE 0 END) "
         "AS dash_high_36m",
+        f"SUM(CASE WHEN event_type = 'ae_attendance' AND lower(COALESCE(complaint, '')) "
+        f"LIKE '%self-harm%' THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) AS self_harm_decayed",
+        f"SUM(CASE WHEN event_type = 'ae_attendance' AND lower(COALESCE(complaint, '')) "
+        f"LIKE '%self-harm%' AND {age} < 1095 THEN 1 ELSE 0 END) AS self_harm_36m",
+        f"SUM(CASE WHEN event_type = 'cp_plan' AND lower(COALESCE(category, '')) LIKE '%exploit%'"
+        f" AND {age} < 365 THEN 1 ELSE 0 END) AS cp_exploitation_12m",
         f"MIN(CASE WHEN event_type = 'school_attendance' AND {age} < 365 THEN attendance_pct END)"
         " AS attendance_min_12m",
     ]
@@ -92,6 +104,7 @@ household AS (SELECT person_id, arg_max(household_id, valid_from) AS household_i
               GROUP BY person_id)
 SELECT p.person_id, COALESCE(h.household_id, p.household_id) AS household_id, {d} AS as_of,
        p.birth_date, CAST(date_diff('day', p.birth_date, {d}) AS DOUBLE) / 365.25 AS age_years,
+       CAST((month(p.birth_date) + 3) % 12 AS DOUBLE) AS school_year_month,
        p.sex, p.ethnicity,
        COALESCE(lp.oa_code, p.oa_code) AS oa_code, ar.imd_decile,
        CASE WHEN a.person_id IS NULL THEN 0 ELSE 1 END AS known_to_services, {', '.join(filled)}
@@ -129,6 +142,17 @@ SELECT pf.household_id, {d} AS as_of, COUNT(*) AS members,
        SUM(CASE WHEN age_years >= 18 THEN 1 ELSE 0 END) AS adults,
        SUM(CASE WHEN age_years < 18 THEN 1 ELSE 0 END) AS children,
        SUM(CASE WHEN age_years < 5 THEN 1 ELSE 0 END) AS under_fives,
+       SUM(CASE WHEN age_years < 2 THEN 1 ELSE 0 END) AS under_twos,
+       SUM(CASE WHEN age_years >= 13 AND age_years < 18 THEN 1 ELSE 0 END) AS teenagers,
+       SUM(CASE WHEN agency_police_12m > 0 THEN 1 ELSE 0 END) AS members_police_12m,
+       SUM(CASE WHEN pf.agencies_12m >= 2 THEN 1 ELSE 0 END) AS members_multi_agency_12m,
+       SUM(domestic_abuse_recent) * SUM(CASE WHEN age_years < 2 THEN 1 ELSE 0 END)
+         AS da_recent_x_under_twos,
+       SUM(domestic_abuse_6m) * SUM(crime_6m + probation_12m) AS da_x_offending_6m,
+       SUM(substance_misuse_decayed) * SUM(ae_attendance_12m) AS substance_x_health_12m,
+       SUM(substance_misuse_decayed) * SUM(self_harm_decayed) AS substance_x_self_harm,
+       SUM(agency_police_12m) * (SUM(agency_council_12m) + SUM(agency_health_12m)
+         + SUM(agency_school_12m)) AS police_x_services_12m,
        MIN(age_years) AS youngest_age, MAX(age_years) AS oldest_age,
        MAX(dash_max_12m) AS dash_max_12m, MAX(known_to_services) AS known_to_services,
        arg_max(oa_code, age_years) AS oa_code, arg_max(sex, age_years) AS hrp_sex,
@@ -148,12 +172,29 @@ def oa_features_sql(as_of: date) -> str:
     age = _age(as_of)
     kinds = event_types()
     child = "pf.age_years < 18"
-    counts = [f"SUM(CASE WHEN {child} THEN pf.{k}_12m ELSE 0 END) AS child_{k}_12m" for k in kinds]
+    counts = [f"SUM(CASE WHEN {child} THEN pf.{k}_{w} ELSE 0 END) AS child_{k}_{w}"
+              for k in kinds for w in ("12m", "6m", "recent", "accel")]
+    counts += [f"SUM(CASE WHEN {child} THEN pf.cp_exploitation_12m ELSE 0 END) "
+               "AS child_cp_exploitation_12m"]
     counts += [f"SUM(pf.{k}_12m) AS {k}_12m" for k in kinds]
     counts += [f"SUM(pf.{k}_decayed) AS {k}_decayed" for k in kinds]
     return f"""
+WITH areas AS ({_oa_sql(d, age, child, counts)})
+SELECT *,
+       SUM(child_missing_episode_12m) OVER (PARTITION BY lsoa_code) - child_missing_episode_12m
+         AS lsoa_other_child_missing_12m,
+       SUM(found_here_12m) OVER (PARTITION BY lsoa_code) AS lsoa_found_12m,
+       CASE WHEN adolescents > 0 THEN child_missing_episode_12m / adolescents ELSE 0 END
+         AS child_missing_per_adolescent_12m
+FROM areas
+"""
+
+
+def _oa_sql(d: str, age: str, child: str, counts: list[str]) -> str:
+    return f"""
 WITH pf AS (SELECT * FROM an_person_features WHERE oa_code IS NOT NULL),
-found AS (SELECT found_oa AS oa_code, COUNT(*) AS found_here_36m FROM an_events
+found AS (SELECT found_oa AS oa_code, COUNT(*) AS found_here_36m,
+          SUM(CASE WHEN {age} < 365 THEN 1 ELSE 0 END) AS found_here_12m FROM an_events
           WHERE event_type = 'missing_episode' AND event_date <= {d} AND {age} < 1095
           GROUP BY found_oa)
 SELECT ar.oa_code, {d} AS as_of, ar.lsoa_code, ar.ward_code, ar.imd_decile, ar.latitude,
@@ -162,6 +203,7 @@ SELECT ar.oa_code, {d} AS as_of, ar.lsoa_code, ar.ward_code, ar.imd_decile, ar.l
        SUM(CASE WHEN pf.age_years BETWEEN 10 AND 17.99 THEN 1 ELSE 0 END) AS adolescents,
        SUM(CASE WHEN pf.known_to_services = 1 THEN 1 ELSE 0 END) AS known_residents,
        COALESCE(MAX(fo.found_here_36m), 0) AS found_here_36m,
+       COALESCE(MAX(fo.found_here_12m), 0) AS found_here_12m,
        {', '.join(f'COALESCE({c.rsplit(" AS ", 1)[0]}, 0) AS {c.rsplit(" AS ", 1)[1]}'
                   for c in counts)}
 FROM an_areas ar LEFT JOIN pf ON pf.oa_code = ar.oa_code

@@ -25,6 +25,7 @@ EVENT_ATTRIBUTES: dict[str, str] = {
     "duration_hours": "DOUBLE",
     "category": "VARCHAR",
     "programme": "VARCHAR",
+    "complaint": "VARCHAR",
 }
 
 EVENTS_COLUMNS: dict[str, str] = {

@@ -58,7 +58,7 @@ DA_ESCALATION = ModelSpec(
     rule="f.domestic_abuse_12m + 1.0 / (1 + f.domestic_abuse_days_since / 365.0)",
     grade="f.dash_max_12m",
     k=200, k_share=0.10,
-    truth_column="p_da_escalation",
+    truth_column="planted_da_high_rate",
 )
 
 SCHOOL_READINESS = ModelSpec(
@@ -106,6 +106,7 @@ SELECT entity_id, CASE WHEN n >= GREATEST(2, (SELECT quantile_disc(n, 0.75) FROM
     rule="f.child_missing_episode_12m + f.child_cp_plan_12m / 2.0",
     grade=None,
     k=82, k_share=0.20,
+    truth_column="planted_exploitation_rate",
 )
 
 VULNERABILITY = ModelSpec(
@@ -120,7 +121,7 @@ VULNERABILITY = ModelSpec(
     rule="f.cin_referral_36m + 2 * f.cp_plan_36m + f.domestic_abuse_12m",
     grade=None,
     k=500, k_share=0.10,
-    truth_column="p_child_services",
+    truth_column="planted_child_services_rate",
 )
 
 SPECS: dict[str, ModelSpec] = {

@@ -3,12 +3,16 @@ and probation orders that follow charges. Rates rise with the latent household f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from odahub.synth.dynamics import age_curve, child_steps, per_household, poisson_steps, step_of
 from odahub.synth.geography import ADDRESSES_PER_OA
 from odahub.synth.lives import Lives, pick, poisson_days, present
-from odahub.synth.params import PERIOD_DAYS
+from odahub.synth.params import PERIOD_DAYS, STEPS
+from odahub.synth.population import sigmoid
 
 OFFENCES = ("Violence against the person", "Theft", "Criminal damage", "Drug offences",
             "Public order", "Burglary", "Vehicle offences")
@@ -64,27 +68,44 @@ def asb(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
     return events("asb", person, day, category=pick(rng, ASB_CATEGORIES, len(person)))
 
 
-def da_rates(lives: Lives) -> tuple[np.ndarray, np.ndarray]:
-    """Per household: yearly DA incident rate and the chance an incident is graded high."""
+def da_step_rates(lives: Lives, crimes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per household and step: yearly DA incident rate and the chance an incident is high risk.
+
+    Incidents come faster during a crisis (recency and acceleration of incidents reveal it);
+    escalation to high risk is likelier the deeper the crisis, when a crisis meets a pregnancy or
+    a new baby, where substance misuse and mental ill health come together, and when a member
+    has been offending in the last six months (perpetrator behaviour across agencies).
+    """
     f = lives.factors
-    rate = np.exp(-3.4 + 1.9 * f["da"] + 0.6 * f["sub"] + 0.5 * f["mh"] + 0.5 * f["dep"]
+    d = lives.dyn
+    n = len(f)
+    base = np.exp(-3.8 + 1.9 * f["da"] + 0.5 * f["sub"] + 0.4 * f["mh"] + 0.5 * f["dep"]
                   + 0.45 * f["hidden"]).to_numpy()
-    p_high = 1 / (1 + np.exp(-(-1.9 + 0.9 * f["da"] + 0.6 * f["sub"] + 0.3 * f["mh"]
-                               + 0.5 * f["hidden"]).to_numpy()))
     hh = lives.population.households
     eligible = ((hh["adults"] == 2) & ~hh["sharers"]) | hh["lone_parent"] | hh["da_history"]
-    return np.where(eligible.to_numpy(), rate, rate * 0.1), p_high
+    base = np.where(eligible.to_numpy(), base, base * 0.1)
+    rate = base[:, None] * np.exp(0.8 * d.crisis)
+    where = lives.household_at(crimes["person"].to_numpy(), crimes["day"].to_numpy())
+    cell = where * STEPS + step_of(crimes["day"].to_numpy())
+    offending = np.bincount(cell, minlength=n * STEPS).reshape(n, STEPS).astype(float)
+    recent = np.zeros_like(offending)
+    recent[:, 1:] += offending[:, :-1]
+    recent[:, 2:] += offending[:, :-2]
+    high = (-3.0 + 0.5 * f["da"] + 0.45 * f["hidden"] + 0.9 * f["sub"] * f["mh"]).to_numpy()
+    p_high = sigmoid(high[:, None] + 0.75 * d.crisis + 1.0 * d.perinatal * (d.crisis > 0.3)
+                     + 0.4 * np.minimum(recent, 2))
+    return rate, p_high
 
 
-def domestic_abuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+def domestic_abuse(rng: np.random.Generator, lives: Lives, rate: np.ndarray,
+                   p_high: np.ndarray) -> pd.DataFrame:
     """Incidents per household; each names the victim and, where present, the perpetrator."""
-    rate, p_high = da_rates(lives)
     households = np.arange(len(rate))
     formed = lives.population.households["formed_day"].to_numpy()
-    hh, day = poisson_days(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
+    hh, day = poisson_steps(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
     u = rng.random(len(hh))
-    grade = np.where(u < p_high[hh], "high",
-                     np.where(u < p_high[hh] + (1 - p_high[hh]) * 0.45, "medium", "standard"))
+    p = p_high[hh, step_of(day)]
+    grade = np.where(u < p, "high", np.where(u < p + (1 - p) * 0.45, "medium", "standard"))
     incident = np.arange(len(hh))
     adults = present(lives, hh, day, incident, min_age=16)
     adults["female"] = lives.female[adults["person"].to_numpy()]
@@ -99,11 +120,42 @@ def domestic_abuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
                   household_hint=hh[event])
 
 
-def missing(rng: np.random.Generator, lives: Lives, hotspots: np.ndarray) -> pd.DataFrame:
+@dataclass
+class Exploitation:
+    """Per person x step: yearly rates of missing episodes and of exploitation CP plans."""
+
+    household: np.ndarray
+    missing: np.ndarray
+    plans: np.ndarray
+
+    def per_household(self, households: int) -> np.ndarray:
+        """Expected exploitation indicators per year of each household's children, by step."""
+        return per_household(households, self.household, self.missing + self.plans)
+
+
+def exploitation_rates(lives: Lives) -> Exploitation:
+    """Children 10-17 go missing and are exploited more where a network is active (and as it
+    grows), at ages 13-16 most, and more from households with substance misuse or DA."""
+    d = lives.dyn
+    household, oa, age, eligible = child_steps(lives)
+    local = np.clip(oa - d.oa_first, 0, len(d.network) - 1)
+    network = d.network[local, np.arange(STEPS)[None, :]]
+    everyone = np.arange(len(lives.dob))
+    curve = age_curve(age) * eligible
+    missing_rate = (person_rate(lives, everyone, -4.6, 1.0, 0.8, 0.5, 0.0, 0.6, da=0.8)[:, None]
+                    * np.exp(0.6 * network) * curve)
+    f = lives.person_factor
+    plan_rate = (np.exp(-6.0 + 0.7 * f("sub", everyone) + 0.5 * f("da", everyone)
+                        + 0.4 * f("hidden", everyone) + 0.3 * f("dep", everyone))[:, None]
+                 * np.exp(0.9 * network) * curve)
+    return Exploitation(household, missing_rate, plan_rate)
+
+
+def missing(rng: np.random.Generator, lives: Lives, hotspots: np.ndarray,
+            exploitation: Exploitation) -> pd.DataFrame:
     everyone = np.arange(len(lives.dob))
     lo, hi = lives.age_window(10, 18)
-    rate = person_rate(lives, everyone, -4.1, 1.0, 0.8, 0.5, 0.0, 0.6, da=0.8)
-    person, day = poisson_days(rng, everyone, rate, lo, hi)
+    person, day = poisson_steps(rng, everyone, exploitation.missing, lo, hi)
     n = len(person)
     home_oa = lives.address_at(lives.household_at(person, day), day) // ADDRESSES_PER_OA
     where = rng.random(n)

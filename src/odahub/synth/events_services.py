@@ -8,7 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from odahub.synth.events_police import events, person_rate
+from odahub.synth.dynamics import poisson_steps
+from odahub.synth.events_police import Exploitation, events, person_rate
 from odahub.synth.lives import Lives, pick, poisson_days, present
 from odahub.synth.params import PERIOD_DAYS, PERIOD_START
 from odahub.synth.population import YEAR
@@ -16,6 +17,8 @@ from odahub.synth.population import YEAR
 SOURCES = ("Police", "School", "Health", "Self/Family", "Other LA", "Anonymous")
 CIN_OUTCOMES = ("No further action", "Early help", "Single assessment", "Section 47")
 CP_CATEGORIES = ("Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple")
+EXPLOITATION = "Child exploitation"
+NOTIFIED = 0.15  # share of police DA notifications that become a CIN referral
 SUBSTANCES = ("Alcohol", "Opiates", "Cannabis", "Crack cocaine", "Non-opiate")
 TREATMENT = ("Completed drug-free", "Dropped out", "Transferred", "Ongoing")
 HOMELESS = ("Relationship breakdown", "Domestic abuse", "End of private tenancy",
@@ -47,12 +50,30 @@ def household_events(rng: np.random.Generator, lives: Lives, rate: np.ndarray
     return poisson_days(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
 
 
-def cin_referrals(rng: np.random.Generator, lives: Lives, da: pd.DataFrame) -> pd.DataFrame:
+def cin_step_rates(lives: Lives) -> np.ndarray:
+    """Per household and step: yearly rate of referrals raised by schools, health and families.
+
+    Higher in a crisis, around a birth, with a teenager at home (the age profile of referrals is
+    U-shaped: infants and adolescents), and where substance misuse meets mental ill health. Only
+    households with a child at that step are referred.
+    """
+    f = lives.factors
+    d = lives.dyn
+    base = np.exp(-4.8 + 1.0 * f["sub"] + 0.8 * f["mh"] + 1.0 * f["da"] + 0.5 * f["dep"]
+                  + 0.5 * f["hidden"] + 0.7 * f["sub"] * f["mh"]).to_numpy()
+    rate: np.ndarray = (base[:, None] * np.exp(0.6 * d.crisis + 0.9 * d.perinatal
+                                               + 0.4 * (d.teens > 0)) * (d.children > 0))
+    return rate
+
+
+def cin_referrals(rng: np.random.Generator, lives: Lives, da: pd.DataFrame,
+                  rate: np.ndarray) -> pd.DataFrame:
     """Referrals for every child of a household; a share follow police DA notifications."""
-    rate = household_rate(lives, -4.3, 1.0, 0.8, 1.0, 0.5, 0.5)
-    hh, day = household_events(rng, lives, rate)
+    formed = lives.population.households["formed_day"].to_numpy()
+    hh, day = poisson_steps(rng, np.arange(len(rate)), rate, formed,
+                            np.full(len(rate), PERIOD_DAYS))
     victims = da[da["role_in_incident"] == "victim"]
-    notified = victims[rng.random(len(victims)) < 0.15]
+    notified = victims[rng.random(len(victims)) < NOTIFIED]
     hh = np.concatenate([hh, notified["household_hint"].to_numpy()])
     day = np.concatenate([day, np.minimum(notified["day"].to_numpy()
                                           + rng.integers(1, 15, len(notified)), PERIOD_DAYS - 1)])
@@ -73,6 +94,18 @@ def cp_plans(rng: np.random.Generator, cin: pd.DataFrame) -> pd.DataFrame:
     end = start + rng.integers(180, 540, len(chosen))
     return events("cp_plan", chosen["person"].to_numpy(), start,
                   category=pick(rng, CP_CATEGORIES, len(chosen), [0.5, 0.2, 0.12, 0.04, 0.14]),
+                  end_day=np.where(end < PERIOD_DAYS, end, -1))
+
+
+def exploitation_plans(rng: np.random.Generator, lives: Lives,
+                       exploitation: Exploitation) -> pd.DataFrame:
+    """Child protection plans under the exploitation category (criminal or sexual), ages 10-17."""
+    everyone = np.arange(len(lives.dob))
+    lo, hi = lives.age_window(10, 18)
+    person, start = poisson_steps(rng, everyone, exploitation.plans, lo, hi)
+    end = start + rng.integers(180, 540, len(person))
+    return events("cp_plan", person, start, category=np.full(len(person), EXPLOITATION,
+                                                             dtype=object),
                   end_day=np.where(end < PERIOD_DAYS, end, -1))
 
 
@@ -106,23 +139,70 @@ def exclusions(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
                   days=np.where(permanent, 0, rng.integers(1, 6, len(person))).astype(float))
 
 
-def early_years(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
-    """Reception-year assessment each June; not being school-ready follows household risk."""
+def early_years(rng: np.random.Generator, lives: Lives, da: pd.DataFrame,
+                homeless: pd.DataFrame) -> pd.DataFrame:
+    """Reception-year assessment each June.
+
+    Not being school-ready follows deprivation and the child's place in the school year (summer
+    births are nearly a year younger), parental substance misuse together with mental ill health
+    (an interaction), domestic abuse in the child's household while they were under two (and less
+    so later), and homelessness since birth.
+    """
+    incidents = da.drop_duplicates("incident")
+    spells = lives.members()
     frames = []
     for year in (2021, 2022, 2023, 2024, 2025):
-        born = (lives.dob >= day_of(year - 5, 9, 1)) & (lives.dob < day_of(year - 4, 9, 1))
+        sept = day_of(year - 5, 9, 1)
+        born = (lives.dob >= sept) & (lives.dob < day_of(year - 4, 9, 1))
         day = day_of(year, 6, 15)
         who = np.flatnonzero(born & (lives.end > day))
+        early, later = _exposure(lives, spells, incidents, who, day)
+        homeless_hh = homeless[(homeless["day"] < day)]
+        exposed = _household_event_since_birth(lives, spells, homeless_hh, who, day)
         f = lives.person_factor
-        logit = (-1.8 + 0.9 * f("dep", who) + 1.0 * f("sub", who) + 0.8 * f("mh", who)
-                 + 0.7 * f("da", who) + 0.35 * ~lives.female[who] + 0.6 * f("hidden", who)
-                 + 0.3 * f("lone", who))
+        young = (lives.dob[who] - sept) / YEAR
+        logit = (-2.5 + 0.8 * f("dep", who) + 1.0 * young + 0.5 * f("sub", who)
+                 + 0.4 * f("mh", who) + 0.9 * f("sub", who) * f("mh", who)
+                 + 0.35 * ~lives.female[who] + 0.45 * f("hidden", who) + 0.3 * f("lone", who)
+                 + 0.55 * np.minimum(early, 3) + 0.2 * np.minimum(later, 3) + 0.6 * exposed)
         p_not_ready = 1 / (1 + np.exp(-logit))
         ready = rng.random(len(who)) >= p_not_ready
         frames.append(events("early_years", who, np.full(len(who), day), school_ready=ready,
                              assessment=np.where(ready, "Expected", "Emerging"),
                              p_not_ready=p_not_ready))
     return pd.concat(frames, ignore_index=True)
+
+
+def _child_spells(spells: pd.DataFrame, who: np.ndarray) -> pd.DataFrame:
+    return spells[np.isin(spells["person"].to_numpy(), who)]
+
+
+def _exposure(lives: Lives, spells: pd.DataFrame, incidents: pd.DataFrame, who: np.ndarray,
+              day: int) -> tuple[np.ndarray, np.ndarray]:
+    """DA incidents in each child's household while under two, and from two until `day`."""
+    frame = pd.DataFrame({"household": incidents["household_hint"].to_numpy(),
+                          "day": incidents["day"].to_numpy()})
+    joined = frame[frame["day"] < day].merge(_child_spells(spells, who), on="household")
+    inside = (joined["day"] >= joined["from_day"]) & (joined["day"] < joined["to_day"])
+    joined = joined[inside]
+    age = (joined["day"].to_numpy() - lives.dob[joined["person"].to_numpy()]) / YEAR
+    n = len(lives.dob)
+    early = np.bincount(joined["person"].to_numpy()[age < 2], minlength=n)[who]
+    later = np.bincount(joined["person"].to_numpy()[age >= 2], minlength=n)[who]
+    return early.astype(float), later.astype(float)
+
+
+def _household_event_since_birth(lives: Lives, spells: pd.DataFrame, happened: pd.DataFrame,
+                                 who: np.ndarray, day: int) -> np.ndarray:
+    """Whether a household event (e.g. homelessness) touched each child's home since birth."""
+    where = lives.household_at(happened["person"].to_numpy(), happened["day"].to_numpy())
+    frame = pd.DataFrame({"household": where, "day": happened["day"].to_numpy()})
+    joined = frame.merge(_child_spells(spells, who), on="household")
+    inside = (joined["day"] >= joined["from_day"]) & (joined["day"] < joined["to_day"])
+    hit = np.zeros(len(lives.dob), dtype=bool)
+    hit[joined.loc[inside, "person"].to_numpy()] = True
+    result: np.ndarray = hit[who].astype(float)
+    return result
 
 
 def substance_misuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
@@ -162,7 +242,11 @@ def ae_attendances(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
     person, day = poisson_days(rng, everyone, rate, lo, hi)
     adult = lives.age_at(person, day) >= 16
     alcohol = adult & (rng.random(len(person)) < 0.04 + 0.25 * lives.person_factor("sub", person))
-    complaint = np.where(alcohol, "Intoxication", pick(rng, COMPLAINTS, len(person)))
+    # Mental ill health shows at A&E as self-harm (the only partner record of it in the county).
+    harm = adult & ~alcohol & (rng.random(len(person)) < 0.02 + 0.3 * lives.person_factor(
+        "mh", person))
+    complaint = np.where(alcohol, "Intoxication",
+                         np.where(harm, "Self-harm", pick(rng, COMPLAINTS, len(person))))
     return events("ae_attendance", person, day, complaint=complaint, alcohol_related=alcohol)
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from odahub.synth.params import PERIOD_DAYS
 from odahub.synth.population import NONE, YEAR, Population
+
+if TYPE_CHECKING:
+    from odahub.synth.dynamics import Dynamics
 
 
 @dataclass
@@ -27,6 +31,12 @@ class Lives:
     move_day: np.ndarray     # per household (PERIOD_DAYS if it never moved)
     address0: np.ndarray
     address1: np.ndarray
+    dynamics: Dynamics | None = None  # time-varying latent risk, set by simulate
+
+    @property
+    def dyn(self) -> Dynamics:
+        assert self.dynamics is not None, "dynamics are built before events are drawn"
+        return self.dynamics
 
     @classmethod
     def of(cls, population: Population) -> Lives:

@@ -17,6 +17,11 @@ OUTCOME_START = date(2024, 7, 1)
 EPOCH = np.datetime64(PERIOD_START.isoformat(), "D")
 PERIOD_DAYS = (PERIOD_END - PERIOD_START).days + 1
 OUTCOME_DAY = (OUTCOME_START - PERIOD_START).days
+# Latent risk changes over time on a grid of steps (synth/dynamics.py); processes run a burn-in
+# before the period so the county starts in a steady state.
+STEP_DAYS = 91
+STEPS = -(-PERIOD_DAYS // STEP_DAYS)
+BURN_IN_STEPS = 16
 
 # Households are generated and written in chunks so memory stays flat at any county size;
 # every chunk draws from its own seeded stream, so output does not depend on timing.

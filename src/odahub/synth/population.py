@@ -153,7 +153,7 @@ def _births(rng: np.random.Generator, chunk: int, hh: pd.DataFrame, persons: pd.
     age = -persons["dob_day"].to_numpy() / YEAR
     mothers = np.flatnonzero(persons["female"].to_numpy() & (age >= 18) & (age <= 42)
                              & ~hh["sharers"].to_numpy()[persons["hh0"].to_numpy()]
-                             & (rng.random(len(persons)) < 0.22))
+                             & (rng.random(len(persons)) < 0.32))
     n = len(mothers)
     female = rng.random(n) < 0.49
     day = rng.integers(30, PERIOD_DAYS - 1, n)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from odahub.synth import dynamics, intervention
 from odahub.synth import events_police as police
 from odahub.synth import events_services as services
-from odahub.synth import intervention
 from odahub.synth.geography import ADDRESSES_PER_OA, Geography
 from odahub.synth.identifiers import serial_ids
 from odahub.synth.lives import Lives
@@ -17,6 +17,8 @@ from odahub.synth.params import (
     EARLY_HELP_RATE_RATIO,
     OUTCOME_DAY,
     PERIOD_DAYS,
+    STEP_DAYS,
+    STEPS,
     chunk_rng,
 )
 from odahub.synth.pools import Pools
@@ -43,15 +45,22 @@ def simulate_chunk(seed: int, chunk: int, first_household: int, sizes: np.ndarra
                                   geo, pools, seed)
     lives = Lives.of(population)
     rng = chunk_rng(seed, chunk, 2)
-    crimes = police.crime(rng, lives)
-    da = police.domestic_abuse(rng, lives)
-    cin = services.cin_referrals(rng, lives, da)
     hotspots = _hotspots(lives, geo)
-    parts = [crimes, police.asb(rng, lives), da, police.missing(rng, lives, hotspots),
+    lives.dynamics = dynamics.build(chunk_rng(seed, chunk, 3), lives, hotspots)
+    crimes = police.crime(rng, lives)
+    da_rate, p_high = police.da_step_rates(lives, crimes)
+    da = police.domestic_abuse(rng, lives, da_rate, p_high)
+    cin_rate = services.cin_step_rates(lives)
+    cin = services.cin_referrals(rng, lives, da, cin_rate)
+    exploitation = police.exploitation_rates(lives)
+    homeless = services.homelessness(rng, lives)
+    parts = [crimes, police.asb(rng, lives), da,
+             police.missing(rng, lives, hotspots, exploitation),
              police.probation(rng, lives, crimes), cin, services.cp_plans(rng, cin),
+             services.exploitation_plans(rng, lives, exploitation),
              services.school_attendance(rng, lives), services.exclusions(rng, lives),
-             services.early_years(rng, lives), services.substance_misuse(rng, lives),
-             services.homelessness(rng, lives), services.ae_attendances(rng, lives),
+             services.early_years(rng, lives, da, homeless), services.substance_misuse(rng, lives),
+             homeless, services.ae_attendances(rng, lives),
              services.fire_incidents(rng, lives)]
     events = pd.concat(parts, ignore_index=True)
     events["household"] = lives.household_at(events["person"].to_numpy(),
@@ -62,7 +71,9 @@ def simulate_chunk(seed: int, chunk: int, first_household: int, sizes: np.ndarra
     events = events.sort_values(["day", "event_type", "person"], kind="stable")
     events = events.reset_index(drop=True)
     events["event_id"] = serial_ids("E", chunk, 0, len(events), width=7)
-    _label(lives, events, treated)
+    rates = PlantedRates(da_high=da_rate * p_high, da=da_rate, child_services=cin_rate,
+                         exploitation=exploitation.per_household(len(lives.risk)))
+    _label(lives, events, treated, rates)
     return ChunkLife(chunk, population, lives, events, treated)
 
 
@@ -88,17 +99,55 @@ def _early_help_events(lives: Lives, treated: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _label(lives: Lives, events: pd.DataFrame, treated: pd.DataFrame) -> None:
+@dataclass
+class PlantedRates:
+    """Per household and step: yearly rates of the modelled outcomes given the latent path."""
+
+    da_high: np.ndarray
+    da: np.ndarray
+    child_services: np.ndarray
+    exploitation: np.ndarray
+
+
+def _thinning(treated: pd.DataFrame, households: int) -> np.ndarray:
+    """Per household and step: the share of police events kept (early help thins after start)."""
+    keep = np.ones((households, STEPS))
+    start = treated["start_day"].to_numpy()
+    edges = np.arange(STEPS) * STEP_DAYS
+    after = np.clip((edges[None, :] + STEP_DAYS - start[:, None]) / STEP_DAYS, 0, 1)
+    keep[treated["household"].to_numpy()] = 1 - (1 - EARLY_HELP_RATE_RATIO) * after
+    return keep
+
+
+def window_probability(rate: np.ndarray, start_day: int, end_day: int) -> np.ndarray:
+    """P(at least one event in [start, end)) for yearly step rates: 1 - exp(-integral)."""
+    edges = np.arange(STEPS) * STEP_DAYS
+    overlap = np.clip(np.minimum(edges + STEP_DAYS, end_day) - np.maximum(edges, start_day),
+                      0, None)
+    result: np.ndarray = 1 - np.exp(-(rate * overlap[None, :]).sum(axis=1) / YEAR)
+    return result
+
+
+def _label(lives: Lives, events: pd.DataFrame, treated: pd.DataFrame,
+           rates: PlantedRates) -> None:
     """True outcomes and the best achievable scores, onto the population's tables."""
     hh = lives.population.households
     persons = lives.population.persons
     n = len(hh)
-    rate, p_high = police.da_rates(lives)
-    multiplier = np.ones(n)
-    multiplier[treated["household"].to_numpy()] = EARLY_HELP_RATE_RATIO
-    formed = hh["formed_day"].to_numpy()
-    exposure = (PERIOD_DAYS - np.maximum(formed, OUTCOME_DAY)) / YEAR
-    hh["p_da_escalation"] = 1 - np.exp(-rate * p_high * exposure * multiplier)
+    edges = np.arange(STEPS) * STEP_DAYS
+    formed = np.clip((edges[None, :] + STEP_DAYS - hh["formed_day"].to_numpy()[:, None])
+                     / STEP_DAYS, 0, 1)  # households formed by a separation start empty
+    keep = _thinning(treated, n) * formed
+    da_high = rates.da_high * keep
+    hh["p_da_escalation"] = window_probability(da_high, OUTCOME_DAY, PERIOD_DAYS)
+    # Planted yearly rates by step (STEP_DAYS each from the period start): the best achievable
+    # score for any prediction date and horizon is 1 - exp(-integral of the rate).
+    child_services = rates.child_services + services.NOTIFIED * rates.da * formed * (
+        lives.dyn.children > 0)
+    for name, values in (("planted_da_high_rate", da_high),
+                         ("planted_child_services_rate", child_services),
+                         ("planted_exploitation_rate", rates.exploitation)):
+        hh[name] = list(values.astype(np.float32))
     da = events[events["event_type"] == "domestic_abuse"]
     high_out = da[(da["dash_risk"] == "high") & (da["day"] >= OUTCOME_DAY)]
     hh["da_high_risk_escalation"] = np.isin(np.arange(n), high_out["household"].to_numpy())

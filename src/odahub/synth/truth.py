@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from odahub.synth.feeds.records import to_dates
 from odahub.synth.geography import Geography
-from odahub.synth.params import EARLY_HELP_RATE_RATIO
+from odahub.synth.params import EARLY_HELP_RATE_RATIO, PERIOD_START, STEP_DAYS
 from odahub.synth.population import NONE
 from odahub.synth.simulate import ChunkLife
 
@@ -102,6 +102,14 @@ def households_truth(life: ChunkLife, geo: Geography) -> pd.DataFrame:
         "p_da_escalation": hh["p_da_escalation"],
         "da_high_risk_escalation": hh["da_high_risk_escalation"],
         "known_to_services": hh["known_to_services"], "early_help": hh["early_help"],
+        "first_oa_code": geo.oa_code[Geography.oa_of_address(first)],
+        # Planted yearly rates per step of PLANTED_STEP_DAYS from the period start (truth only,
+        # never a feature): the best achievable score for any prediction date and horizon.
+        "planted_from": pd.Series(np.full(len(hh), PERIOD_START)),
+        "planted_step_days": np.full(len(hh), STEP_DAYS, dtype=np.int32),
+        "planted_da_high_rate": hh["planted_da_high_rate"],
+        "planted_child_services_rate": hh["planted_child_services_rate"],
+        "planted_exploitation_rate": hh["planted_exploitation_rate"],
     })
 
 
