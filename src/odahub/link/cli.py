@@ -138,6 +138,37 @@ def explain_command(
     console.print("linked" if result["linked"] else "not linked")
 
 
+@link_app.command("match")
+def match_command(
+    ctx: typer.Context,
+    values: Annotated[list[str], typer.Argument(
+        help="role=value pairs, e.g. first_name=JANE last_name=DOE date_of_birth=1980-02-01")],
+    limit: Annotated[int, typer.Option(help="Most candidates to list.")] = 10,
+    json_output: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Match one record against the linked nominals (nothing is written)."""
+    from odahub.link.match import Matcher
+
+    record: dict[str, str] = {}
+    for item in values:
+        role, sep, value = item.partition("=")
+        if not sep or not role:
+            raise SpecError(f"give values as role=value, not {item!r}")
+        record[role.strip()] = value
+    matcher = Matcher(hub_of(ctx))
+    found = matcher.match(record, limit=limit)
+    if json_output:
+        print_json({"nominals": matcher.size, "candidates": found})
+        return
+    table = Table(title=f"candidates among {matcher.size} linked profiles")
+    for column in ("record", "person", "match weight", "probability", "linked"):
+        table.add_column(column)
+    for f in found:
+        table.add_row(f["record"], f["person_id"] or "", f"{f['match_weight']:+.2f}",
+                      f"{f['match_probability']:.4f}", "yes" if f["linked"] else "")
+    console.print(table)
+
+
 def export_links(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Parquet file to write.")],

@@ -1,4 +1,9 @@
-"""Clustering scored pairs into persons: connected components (Splink), honouring review decisions.
+"""Clustering scored pairs into persons: connected components, honouring review decisions.
+
+Components are found by `components` (scipy's sparse-graph routine over integer-coded nodes)
+on both engines: the pairs are already Arrow tables here, and one routine on the driver gives
+the same clusters whatever engine scored them, in well under a second for a million records
+(Splink's iterative SQL clustering took seconds; ADR 0047).
 
 Accepted pairs are forced links (an edge of probability 1). Rejected pairs are forced non-links:
 their edge is dropped, and any cluster still holding both records (joined through others) is
@@ -8,18 +13,18 @@ separates. Only such clusters are touched, so this Python step stays small.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink.clustering import cluster_pairwise_predictions_at_threshold
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from splink.internals.database_api import DatabaseAPISubClass
-
-from odahub.link.backend import to_arrow
 
 EDGE_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
                          ("match_probability", pa.float64())])
 
 
-def cluster(api: DatabaseAPISubClass, nodes: pa.Array, edges: pa.Table,
+def cluster(api: DatabaseAPISubClass | None, nodes: pa.Array, edges: pa.Table,
             forced_links: list[tuple[str, str]], forced_non_links: list[tuple[str, str]],
             ) -> pa.Table:
     """unique_id → cluster_key (the smallest unique_id of the cluster), for every node."""
@@ -28,9 +33,7 @@ def cluster(api: DatabaseAPISubClass, nodes: pa.Array, edges: pa.Table,
     node_table = pa.table({"unique_id": nodes.cast(pa.string())})
     if edges.num_rows == 0:
         return node_table.append_column("cluster_key", node_table.column("unique_id"))
-    clustered = to_arrow(cluster_pairwise_predictions_at_threshold(
-        node_table, edges, api, node_id_column_name="unique_id"))
-    clustered = _canonical_keys(clustered.select(["unique_id", "cluster_id"]))
+    clustered = components(node_table["unique_id"], edges["unique_id_l"], edges["unique_id_r"])
     if forced_non_links:
         clustered = _enforce_non_links(clustered, edges, forced_non_links)
     return clustered
@@ -56,11 +59,28 @@ def _key(a: str, b: str) -> str:
     return "\x1f".join(sorted((a, b)))
 
 
-def _canonical_keys(clustered: pa.Table) -> pa.Table:
-    """Name each cluster by its smallest member, so keys do not depend on the engine."""
-    smallest = clustered.group_by("cluster_id").aggregate([("unique_id", "min")])
-    joined = clustered.join(smallest, "cluster_id")
-    return pa.table({"unique_id": joined["unique_id"], "cluster_key": joined["unique_id_min"]})
+def components(nodes: pa.Array | pa.ChunkedArray, left: pa.Array | pa.ChunkedArray,
+               right: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """(unique_id, cluster_key) for every node: connected components over the edges left–right,
+    each named by its smallest member (so keys depend on neither engine nor order). Edge ends
+    that are not nodes are ignored."""
+    nodes = pc.unique(nodes.cast(pa.string()))
+    if isinstance(nodes, pa.ChunkedArray):
+        nodes = nodes.combine_chunks()
+    order = pc.sort_indices(nodes)
+    nodes = nodes.take(order)
+    count = len(nodes)
+    a = pc.index_in(left.cast(pa.string()), value_set=nodes)
+    b = pc.index_in(right.cast(pa.string()), value_set=nodes)
+    both = pc.and_(pc.is_valid(a), pc.is_valid(b))
+    a = np.asarray(pc.filter(a, both).to_numpy(zero_copy_only=False), dtype=np.int64)
+    b = np.asarray(pc.filter(b, both).to_numpy(zero_copy_only=False), dtype=np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(count, count))
+    _, labels = connected_components(graph, directed=False)
+    # nodes are sorted, so the first node of each label is its smallest member
+    _, first = np.unique(labels, return_index=True)
+    keys = nodes.take(pa.array(first[labels]))
+    return pa.table({"unique_id": nodes, "cluster_key": keys})
 
 
 def _enforce_non_links(clustered: pa.Table, edges: pa.Table,

@@ -14,16 +14,41 @@ import splink.comparison_library as cl
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 from odahub.engine import Engine
 
 PAIRS_PER_RECORD = 20
+# Jaro-Winkler similarity at which a first name "is" the other record's last name (a swap).
+SWAP_SIMILARITY = 0.88
 
 # Day and month swapped, same year: a classic keying error (dates are 'YYYY-MM-DD' strings).
 DOB_TRANSPOSED = (
     "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
     "AND substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
     "AND substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)")
+
+
+class SwappedNamesLevel(ComparisonLevelCreator):
+    """First and last name entered the wrong way round, each allowing a typo: each record's
+    first name is similar to the other's last name and vice versa (`both`), or either way round
+    (one name was swapped into the other field and the other lost). Symmetric, so it does not
+    depend on which record Splink puts left; written per dialect, like Splink's own levels."""
+
+    def __init__(self, both: bool = True, threshold: float = SWAP_SIMILARITY) -> None:
+        self.both = both
+        self.threshold = threshold
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        jw = sql_dialect.jaro_winkler_function_name
+        joiner = "AND" if self.both else "OR"
+        return (f"({jw}(first_name_l, last_name_r) >= {self.threshold} "
+                f"{joiner} {jw}(last_name_l, first_name_r) >= {self.threshold})")
+
+    def create_label_for_charts(self) -> str:
+        return ("First and last names swapped" if self.both
+                else "A name in the other name field")
 
 
 def _first_name() -> ComparisonCreator:
@@ -34,8 +59,8 @@ def _first_name() -> ComparisonCreator:
         cll.ArrayIntersectLevel("first_name_nicks", 1).configure(
             label_for_charts="Nickname of each other"),
         cll.ExactMatchLevel("first_name_ph").configure(label_for_charts="Same metaphone"),
-        cll.ColumnsReversedLevel("first_name", "last_name").configure(
-            label_for_charts="Swapped with last name"),
+        SwappedNamesLevel(),
+        SwappedNamesLevel(both=False),
         cll.JaroWinklerLevel("first_name", 0.8),
         cll.ElseLevel(),
     ])
@@ -46,6 +71,9 @@ def _last_name() -> ComparisonCreator:
         cll.NullLevel("last_name"),
         cll.ExactMatchLevel("last_name").configure(tf_adjustment_column="last_name"),
         cll.JaroWinklerLevel("last_name", 0.92),
+        # a swap is one fact, weighed once (under first_name): here it carries no weight
+        SwappedNamesLevel().configure(is_null_level=True,
+                                      label_for_charts="Names swapped (weighed under first name)"),
         cll.ExactMatchLevel("last_name_ph").configure(label_for_charts="Same metaphone"),
         cll.JaroWinklerLevel("last_name", 0.8),
         cll.ElseLevel(),
@@ -88,6 +116,7 @@ def _location() -> ComparisonCreator:
         cll.And(cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("address_number")
                 ).configure(label_for_charts="Same postcode and house number"),
         cll.JaroWinklerLevel("address", 0.9),
+        cll.ExactMatchLevel("address_words").configure(label_for_charts="Same words, reordered"),
         cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
         cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="Same sector"),
         cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same district"),
@@ -100,6 +129,9 @@ def _address() -> ComparisonCreator:
         cll.NullLevel("address"),
         cll.ExactMatchLevel("address"),
         cll.JaroWinklerLevel("address", 0.9),
+        cll.ExactMatchLevel("address_words").configure(label_for_charts="Same words, reordered"),
+        cll.JaroWinklerLevel("address_words", 0.9).configure(
+            label_for_charts="Similar words, reordered"),
         cll.And(cll.ExactMatchLevel("address_number"), cll.JaroWinklerLevel("address", 0.7)
                 ).configure(label_for_charts="Same house number, similar address"),
         cll.JaroWinklerLevel("address", 0.75),
@@ -164,6 +196,7 @@ BLOCKING: list[tuple[str, ...]] = [
     ("phone",),
     ("other_id",),
     ("first_name", "last_name"),
+    ("names_sorted",),
     ("date_of_birth", "first_name_ph"),
     ("date_of_birth", "last_name_ph"),
     ("first_name_ph", "last_name_ph", "birth_year"),
@@ -178,10 +211,12 @@ BLOCKING: list[tuple[str, ...]] = [
 # Broader rules, used only where the data makes them affordable (see `affordable`).
 OPTIONAL_BLOCKING: list[tuple[str, ...]] = [
     ("first_name",), ("last_name",), ("date_of_birth",), ("postcode", "address_number"),
+    ("address_numbers",),
 ]
 # Columns a blocking rule may need, and the role that provides them.
 DERIVED = {"first_name_ph": "first_name", "last_name_ph": "last_name",
-           "birth_year": "date_of_birth", "address_number": "address",
+           "birth_year": "date_of_birth", "address_number": "address", "address_words": "address",
+           "address_numbers": "address", "names_sorted": "last_name",
            "postcode_sector": "postcode", "postcode_district": "postcode"}
 
 # EM sessions: each estimates every comparison not named in its blocking rule (Splink averages
@@ -247,7 +282,15 @@ def training_blocks_for(roles: list[str]) -> list[BlockingRuleCreator]:
     return [block_on(*cols) for cols in sessions]
 
 
+DETERMINISTIC: list[tuple[str, ...]] = [
+    ("first_name", "last_name", "date_of_birth"), ("nhs_number",), ("ni_number",)]
+DETERMINISTIC_COLUMNS = sorted({c for rule in DETERMINISTIC for c in rule})
+
+
+def deterministic_columns_for(roles: list[str]) -> list[tuple[str, ...]]:
+    return [cols for cols in DETERMINISTIC if _available(cols, roles)]
+
+
 def deterministic_rules_for(roles: list[str]) -> list[str | BlockingRuleCreator]:
     """Rules that almost only pair true matches, for estimating the prior (λ)."""
-    rules = [("first_name", "last_name", "date_of_birth"), ("nhs_number",), ("ni_number",)]
-    return [block_on(*cols) for cols in rules if _available(cols, roles)]
+    return [block_on(*cols) for cols in deterministic_columns_for(roles)]

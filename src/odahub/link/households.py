@@ -10,11 +10,10 @@ person who moves ends one membership (valid_to) and starts another (valid_from).
 from __future__ import annotations
 
 import pyarrow as pa
-from splink.clustering import cluster_pairwise_predictions_at_threshold
-from splink.internals.database_api import DatabaseAPISubClass
+import pyarrow.compute as pc
 
 from odahub.engine import Engine
-from odahub.link.backend import to_arrow
+from odahub.lake import Lake
 
 SLACK_DAYS = 365
 
@@ -90,18 +89,6 @@ def stay_edges(engine: Engine, stays: str) -> pa.Table:
     """)
 
 
-def cluster_stays(api: DatabaseAPISubClass, stays: pa.Table, edges: pa.Table) -> pa.Table:
-    """stay_id → household cluster_key (smallest stay id in the component)."""
-    nodes = pa.table({"unique_id": stays.column("stay_id")})
-    if edges.num_rows == 0:
-        return pa.table({"stay_id": nodes["unique_id"], "cluster_key": nodes["unique_id"]})
-    clustered = to_arrow(cluster_pairwise_predictions_at_threshold(
-        nodes, edges, api, node_id_column_name="unique_id"))
-    smallest = clustered.group_by("cluster_id").aggregate([("unique_id", "min")])
-    joined = clustered.select(["unique_id", "cluster_id"]).join(smallest, "cluster_id")
-    return pa.table({"stay_id": joined["unique_id"], "cluster_key": joined["unique_id_min"]})
-
-
 def memberships_sql(stays: str, clusters: str, ids: str) -> str:
     """Per (household, person): the membership period, and the person's current household."""
     return f"""
@@ -111,3 +98,44 @@ def memberships_sql(stays: str, clusters: str, ids: str) -> str:
         JOIN {ids} i ON i.cluster_key = c.cluster_key
         GROUP BY i.id, s.person_id
     """
+
+
+def uprn_tokens(lake: Lake, datasets: list[str]) -> pa.Table:
+    """(address_key, uprn_token): the token of each UPRN-keyed address, from the pseudonymised
+    zone (the privacy stage tokenises `uprn` there under the linkage domain's key, so the token
+    joins with every pseudonymised dataset). Linkage never holds the key itself; a UPRN whose
+    record has not been pseudonymised yet has no token."""
+    parts = []
+    pseudonymised = set(lake.tables("pseudonymised"))
+    for name in datasets:
+        if name not in pseudonymised:
+            continue
+        plain = lake.read_latest("identified", name)
+        if "uprn" not in plain.schema.names:
+            continue
+        token = lake.read_latest("pseudonymised", name, ["record_id", "uprn"])
+        joined = plain.select(["record_id", "uprn"]).join(
+            token.rename_columns(["record_id", "uprn_token"]), "record_id")
+        joined = joined.filter(pc.and_(pc.is_valid(joined["uprn"]),
+                                       pc.is_valid(joined["uprn_token"])))
+        parts.append(pa.table({
+            "address_key": pc.binary_join_element_wise(
+                "U:", pc.utf8_trim_whitespace(joined["uprn"].cast(pa.string())), ""),
+            "uprn_token": joined["uprn_token"].cast(pa.string())}))
+    if not parts:
+        return pa.table({"address_key": pa.array([], pa.string()),
+                         "uprn_token": pa.array([], pa.string())})
+    return pa.concat_tables(parts).group_by("address_key").aggregate(
+        [("uprn_token", "min")]).rename_columns(["address_key", "uprn_token"])
+
+
+def with_uprn_tokens(memberships: pa.Table, tokens: pa.Table) -> pa.Table:
+    """Memberships (with address_key) → the contract's household rows with `uprn_token`."""
+    # Spark gives an all-null column the null type, which Arrow's join refuses: type it first
+    for name in ("valid_from", "valid_to"):
+        if pa.types.is_null(memberships.schema.field(name).type):
+            memberships = memberships.set_column(
+                memberships.schema.get_field_index(name), name,
+                pa.nulls(memberships.num_rows, pa.date32()))
+    joined = memberships.join(tokens, "address_key", join_type="left outer")
+    return joined.select(["household_id", "person_id", "valid_from", "valid_to", "uprn_token"])

@@ -24,6 +24,9 @@ from odahub.errors import NotFound
 from odahub.link import comparisons
 
 U_SAMPLE_PAIRS = 1_000_000
+# The deterministic rules' recall assumed before training; replaced by the trained model's.
+RECALL_GUESS = 0.7
+RECALL_RANGE = (0.05, 1.0)
 SEED = 1729
 M_FLOOR = 1e-3
 U_FLOOR = 1e-6
@@ -77,12 +80,78 @@ def train(api: DatabaseAPISubClass, table: SplinkDataFrame, roles: list[str],
     linker = Linker(table, settings_creator(roles, extra), log_level=None)
     rules = comparisons.deterministic_rules_for(roles)
     if rules:
-        linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+        linker.training.estimate_probability_two_random_records_match(rules,
+                                                                       recall=RECALL_GUESS)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
     for block in comparisons.training_blocks_for(roles):
         linker = _expectation_maximisation(linker, table, block)
     settings: dict[str, Any] = _floored(linker.misc.save_model_to_json())
-    return TrainedModel(settings=settings, roles=roles, details={"extra_blocking": extra or []})
+    details: dict[str, Any] = {"extra_blocking": extra or []}
+    if rules:
+        recall = deterministic_recall(settings, _non_null_shares(linker, table, roles),
+                                      comparisons.deterministic_columns_for(roles))
+        settings["probability_two_random_records_match"] *= RECALL_GUESS / recall
+        details["deterministic_recall"] = round(recall, 4)
+    settings = without_matches_in_u(settings, U_SAMPLE_PAIRS)
+    return TrainedModel(settings=settings, roles=roles, details=details)
+
+
+def without_matches_in_u(settings: dict[str, Any], sampled: int) -> dict[str, Any]:
+    """Take the true matches out of u estimated by random sampling.
+
+    A random pair is a match with probability λ, so the sampled share of pairs at a level is
+    λ·m + (1 − λ)·u, not u. For levels where different people rarely agree (an identifier, a
+    date of birth, a whole address) λ·m is most of the share: uncorrected, every such level is
+    capped near log2(1/λ) bits however rare a chance agreement really is. The corrected u is
+    (share − λ·m) / (1 − λ), but never below the sampling error of the share (√(share / n)),
+    since the difference of two near-equal estimates is noise.
+    """
+    prior = float(settings["probability_two_random_records_match"])
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level") or "u_probability" not in level:
+                continue
+            share, m = float(level["u_probability"]), float(level.get("m_probability") or 0)
+            error = math.sqrt(share / max(sampled, 1))
+            level["u_probability"] = max((share - prior * m) / (1 - prior), error, U_FLOOR)
+    return settings
+
+
+def deterministic_recall(settings: dict[str, Any], non_null: dict[str, float],
+                         rules: list[tuple[str, ...]]) -> float:
+    """The share of true matches the deterministic rules find, by the trained model.
+
+    A rule finds a matching pair when each of its columns is present on both records and agrees
+    exactly: per column, (share non-null)² × m of the exact level; rules combine as independent
+    chances. The prior is the rules' pair count over this recall, so a guessed recall would set
+    the prior (and every probability) wrong by the same factor.
+    """
+    exact_m = {c["output_column_name"]: _exact_m(c) for c in settings["comparisons"]}
+    missed = 1.0
+    for rule in rules:
+        found = 1.0
+        for column in rule:
+            found *= non_null.get(column, 0.0) ** 2 * exact_m.get(column, 0.0)
+        missed *= 1.0 - found
+    low, high = RECALL_RANGE
+    return min(max(1.0 - missed, low), high)
+
+
+def _exact_m(comparison: dict[str, Any]) -> float:
+    """m of the first level that is not the null level (every comparison's exact level)."""
+    for level in comparison["comparison_levels"]:
+        if not level.get("is_null_level"):
+            return float(level.get("m_probability") or 0.0)
+    return 0.0
+
+
+def _non_null_shares(linker: Linker, table: SplinkDataFrame, roles: list[str]) -> dict[str, float]:
+    columns = [c for c in comparisons.DETERMINISTIC_COLUMNS if c in roles]
+    counts = ", ".join(f"count({c}) AS {c}" for c in columns)
+    sql = f"SELECT count(*) AS n_records, {counts} FROM {table.physical_name}"
+    row = linker.misc.query_sql(sql, output_type="pandas").iloc[0]  # type: ignore[no-untyped-call]
+    total = max(int(row["n_records"]), 1)
+    return {c: int(row[c]) / total for c in columns}
 
 
 def _expectation_maximisation(linker: Linker, table: SplinkDataFrame, block: Any) -> Linker:

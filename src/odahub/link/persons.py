@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from odahub.catalog.base import utcnow
 from odahub.hub import Hub
 from odahub.link import households as hh
 from odahub.link import outputs
+from odahub.link.cluster import components
 from odahub.link.ids import assign_ids
 from odahub.link.prepare import LinkInput
 
@@ -31,9 +32,14 @@ class HouseholdTables:
 
 
 def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
-    numbers = [int(m.group(1)) for column in ids for value in column.to_pylist()
-               if value and (m := re.search(r"(\d+)$", value))]
-    return max(numbers, default=0) + 1
+    """One past the largest number ending any id (vectorised: a million ids in milliseconds)."""
+    best = 0
+    for column in ids:
+        digits = pc.extract_regex(column.cast(pa.string()), r"(?P<n>\d+)$")
+        numbers = pc.cast(pc.struct_field(digits, [0]), pa.int64())
+        top = pc.max(numbers).as_py()
+        best = max(best, int(top) if top is not None else 0)
+    return best + 1
 
 
 def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
@@ -55,20 +61,58 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
     finally:
         for name in ("link_assigned", "link_edges", "link_records", "link_members"):
             engine.unregister(name)
-    now = utcnow()
-    changes = assigned.history
-    new_history = pa.table({
-        "old_id": changes["old_id"], "new_id": changes["new_id"], "change": changes["change"],
-        "run": pa.array([run_id] * changes.num_rows, pa.int64()),
-        "at": pa.array([now] * changes.num_rows, pa.timestamp("us"))})
-    history = pa.concat_tables([history_before, new_history.cast(outputs.HISTORY)])
+    history = _history(history_before, assigned.history, run_id)
     count = len(assigned.members["id"].unique())
     return PersonTables(links=links, history=history, count=count)
 
 
-def _names(table: pa.Table) -> pa.Array:
-    import pyarrow.compute as pc
+def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
+                        previous: pa.Table, run_id: int, profile_of: pa.Table) -> PersonTables:
+    """person_tables for an incremental run: `clusters` holds only the records of persons that
+    changed (new records, and every record of a person they joined); every other record keeps
+    its previous person and link confidence. Ids are assigned over the changed part alone,
+    which gives what a full assignment would: unchanged clusters keep their ids either way."""
+    engine = hub.engine
+    names = _names(previous)
+    touched = pc.is_in(names, clusters["unique_id"])
+    prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
+    history_before = outputs.read(hub, "id_history")
+    first = _first_free([previous["person_id"], history_before["old_id"],
+                         history_before["new_id"]])
+    members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
+    assigned = assign_ids(engine, members, prior, "P-", first)
+    records = prepared.records.select(["unique_id", "dataset", "record_id"])
+    engine.register("link_assigned", assigned.members)
+    engine.register("link_edges", edges)
+    engine.register("link_records", records.filter(
+        pc.is_in(records["unique_id"], clusters["unique_id"])))
+    engine.register("link_members", profile_of.select(["unique_id", "profile_id"]).filter(
+        pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
+    try:
+        changed = engine.sql(_LINKS_SQL)
+    finally:
+        for name in ("link_assigned", "link_edges", "link_records", "link_members"):
+            engine.unregister(name)
+    kept = pa.table({"unique_id": names, "dataset": previous["dataset"],
+                     "record_id": previous["record_id"], "person_id": previous["person_id"],
+                     "match_probability": previous["match_probability"]}).filter(
+        pc.invert(touched))
+    links = pa.concat_tables([kept, changed.select(kept.schema.names).cast(kept.schema)]
+                             ).sort_by("unique_id")
+    return PersonTables(links=links, history=_history(history_before, assigned.history, run_id),
+                        count=len(pc.unique(links["person_id"])))
 
+
+def _history(before: pa.Table, changes: pa.Table, run_id: int) -> pa.Table:
+    now = utcnow()
+    new_history = pa.table({
+        "old_id": changes["old_id"], "new_id": changes["new_id"], "change": changes["change"],
+        "run": pa.array([run_id] * changes.num_rows, pa.int64()),
+        "at": pa.array([now] * changes.num_rows, pa.timestamp("us"))})
+    return pa.concat_tables([before, new_history.cast(outputs.HISTORY)])
+
+
+def _names(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(table["dataset"], table["record_id"], ":")
 
 
@@ -105,7 +149,8 @@ def household_tables(hub: Hub, api: Any, prepared: LinkInput, links: pa.Table) -
     engine.register("hh_stays", stays)
     try:
         edges = hh.stay_edges(engine, "hh_stays")
-        clusters = hh.cluster_stays(api, stays, edges)
+        clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
+                              ).rename_columns(["stay_id", "cluster_key"])
         previous = outputs.read(hub, "households")
         assigned = _household_ids(hub, stays, clusters, previous)
         engine.register("hh_clusters", clusters)
@@ -116,9 +161,8 @@ def household_tables(hub: Hub, api: Any, prepared: LinkInput, links: pa.Table) -
     finally:
         for name in ("hh_records", "hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
             engine.unregister(name)
-    households = memberships.select(["household_id", "person_id", "valid_from", "valid_to"])
-    households = households.append_column(
-        "uprn_token", pa.nulls(households.num_rows, pa.string())).sort_by(
+    tokens = hh.uprn_tokens(hub.lake, sorted(set(records["dataset"].to_pylist())))
+    households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
     count = len(households["household_id"].unique())
     return HouseholdTables(links=linked, households=households, count=count)

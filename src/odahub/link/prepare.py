@@ -115,7 +115,17 @@ def _derive_sql(present: list[str], context: list[str]) -> str:
         elif role == "address":
             select += ["NULLIF(trim(regexp_replace(upper(u.address), '[^A-Z0-9]+', ' ', 'g')),"
                        " '') AS address",
-                       "NULLIF(regexp_extract(u.address, '[0-9]+', 0), '') AS address_number"]
+                       "NULLIF(regexp_extract(u.address, '[0-9]+', 0), '') AS address_number",
+                       # its words in sorted order: the same address written in another order
+                       "NULLIF(array_to_string(list_sort(string_split(trim(regexp_replace("
+                       "upper(u.address), '[^A-Z0-9]+', ' ', 'g')), ' ')), ' '), '') "
+                       "AS address_words",
+                       # its numbers, where it has two or more (house and flat, or a postcode
+                       # written into the line): they nearly name the address, where a lone
+                       # house number is shared by much of a town
+                       "CASE WHEN array_length(regexp_extract_all(u.address, '[0-9]+')) >= 2 THEN "
+                       "array_to_string(regexp_extract_all(u.address, '[0-9]+'), ' ') END "
+                       "AS address_numbers"]
         elif role == "postcode":
             select += ["NULLIF(trim(u.postcode), '') AS postcode",
                        # the sector (all but the last two characters) and district (outward
@@ -135,6 +145,12 @@ def _derive_sql(present: list[str], context: list[str]) -> str:
         joins.append("LEFT JOIN link_first_names fn ON fn.name = u.first_name")
     if "last_name" in present:
         select.append("ln.phonetic AS last_name_ph")
+        # both names in alphabetical order: equal when the names agree or are swapped
+        select.append("CASE WHEN NULLIF(trim(u.first_name), '') IS NOT NULL "
+                      "AND NULLIF(trim(u.last_name), '') IS NOT NULL THEN "
+                      "least(trim(u.first_name), trim(u.last_name)) || ' ' || "
+                      "greatest(trim(u.first_name), trim(u.last_name)) END AS names_sorted"
+                      if "first_name" in present else "CAST(NULL AS VARCHAR) AS names_sorted")
         joins.append("LEFT JOIN link_last_names ln ON ln.name = u.last_name")
     select += [f"u.{c}" for c in context]
     return (f"SELECT {', '.join(select)} FROM link_union u {' '.join(joins)} "

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa
-from sqlalchemy import select
+import pyarrow.compute as pc
+from sqlalchemy import insert, select
 
 from odahub.catalog import Catalog
 from odahub.catalog.base import utcnow
@@ -95,20 +96,27 @@ def decisions(catalog: Catalog) -> tuple[list[tuple[str, str]], list[tuple[str, 
 
 
 def enqueue(catalog: Catalog, pairs: pa.Table, run_id: int | None) -> int:
-    """Add pairs (unique_id_l, unique_id_r, match_probability, match_weight) not yet queued."""
+    """Add pairs (unique_id_l, unique_id_r, match_probability, match_weight) not yet queued.
+
+    One bulk INSERT (a million-record run queues tens of thousands of pairs)."""
+    left = pc.min_element_wise(pairs["unique_id_l"], pairs["unique_id_r"]).to_pylist()
+    right = pc.max_element_wise(pairs["unique_id_l"], pairs["unique_id_r"]).to_pylist()
+    probabilities = pairs["match_probability"].to_pylist()
+    weights = pairs["match_weight"].to_pylist()
     with catalog.session() as session:
         known = {(a, b) for a, b in session.execute(
             select(LinkReview.record_a, LinkReview.record_b)).all()}
-        added = 0
-        for row in pairs.to_pylist():
-            a, b = sorted((row["unique_id_l"], row["unique_id_r"]))
+        rows = []
+        for a, b, probability, weight in zip(left, right, probabilities, weights, strict=True):
             if (a, b) in known:
                 continue
-            session.add(LinkReview(record_a=a, record_b=b, run_id=run_id,
-                                   match_probability=row["match_probability"],
-                                   match_weight=row["match_weight"]))
-            added += 1
-    return added
+            known.add((a, b))
+            rows.append({"record_a": a, "record_b": b, "run_id": run_id,
+                         "match_probability": probability, "match_weight": weight,
+                         "status": "pending", "source": "model"})
+        if rows:
+            session.execute(insert(LinkReview), rows)
+    return len(rows)
 
 
 def undo_merge(catalog: Catalog, part_a: list[str], part_b: list[str],
