@@ -3,13 +3,19 @@
     python bench/load.py                       # 100,000 persons, 50 users, 120 s
     python bench/load.py --persons 5000 --users 10 --seconds 15
     python bench/load.py --home ~/.odahub      # a home made by `odahub demo --no-serve`
+    python bench/load.py --profile 200         # also: where an in-process request's CPU goes
 
 Without --home, a serving county is written straight into a fresh home's lake (vectorised:
 identified and pseudonymised feeds, links, households, a risk list), so the bench measures the
 web layer alone. The app runs in a uvicorn subprocess on 127.0.0.1; users are httpx async
-clients with API tokens. Each user loops: search by surname (+ birth year sometimes), open the
-first hit's person view, think. Prints p50/p95/p99 per request kind, throughput, errors, and
-the ratio to the same query functions called in-process (the baseline: no HTTP, no concurrency).
+clients with API tokens. Each user loops: search by surname (with a first name 30% of the
+time), open one hit's person view, think. Prints p50/p95/p99 per request kind, throughput,
+errors, the load average, and the ratio to the same query functions called in-process (the
+baseline: no HTTP, no concurrency, same start-up warm-up).
+
+One uvicorn worker is the default: the load generator shares the machine's cores, and one
+process keeps the audit log's group commit in one place (ADR 0055). The server process runs
+with a 1 ms GIL switch interval (`odahub.web.app.tune_server_process`, ADR 0075).
 """
 
 from __future__ import annotations
@@ -211,26 +217,45 @@ def percentiles(values: list[float]) -> str:
             f"p99={cuts[98] * 1000:7.1f} ms")
 
 
-def baseline(hub: Hub, samples: int = 50) -> dict[str, float]:
-    """The same search and person-view functions in process, one at a time (no HTTP)."""
+def baseline(hub: Hub, samples: int = 50, profile: int = 0) -> dict[str, float]:
+    """The same search and person-view functions in process, one at a time (no HTTP), after
+    the same start-up warm-up as the app; with `profile`, print where a request's CPU goes."""
+    import cProfile
+    import pstats
+
     from odahub.web.queries import person, search
     from odahub.web.serving import build_serving
+    from odahub.web.warm import warm
 
     attach(hub)
     serving = build_serving(hub)
+    warm(serving)
     principal = users.principal_for(hub.catalog, "practitioner", "early_help", "bench baseline")
     rng = random.Random(1)
     timings: dict[str, list[float]] = {"search": [], "person": []}
-    for _ in range(samples):
+    profiler = cProfile.Profile(time.process_time)
+    for n in range(samples + profile):
+        if n == samples:
+            profiler.enable()
         started = time.perf_counter()
         surname = LAST[int(np.searchsorted(np.cumsum(LAST_WEIGHTS), rng.random()))]
-        found = search.search(serving, principal, search.SearchQuery(name=surname, limit=10))
+        name = f"{rng.choice(FIRST)} {surname}" if rng.random() < 0.3 else surname
+        found = search.search(serving, principal, search.SearchQuery(name=name, limit=10))
         timings["search"].append(time.perf_counter() - started)
         if found.hits:
             started = time.perf_counter()
-            person.person_view(serving, principal, found.hits[0]["person_id"])
+            person.person_view(serving, principal, rng.choice(found.hits)["person_id"])
             timings["person"].append(time.perf_counter() - started)
-    return {k: statistics.median(v) for k, v in timings.items() if v}
+    if profile:
+        profiler.disable()
+        print(f"\nCPU per search + person view, in process, over {profile} pairs "
+              "(cumulative ms per pair; cProfile inflates small calls):", file=sys.stderr)
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        rows = sorted(((v[3] / profile * 1000, f"{Path(k[0]).name}:{k[2]}")
+                       for k, v in stats.items() if "odahub" in k[0]), reverse=True)
+        for ms, where in rows[:25]:
+            print(f"  {ms:7.2f}  {where}", file=sys.stderr)
+    return {k: statistics.median(v[:samples]) for k, v in timings.items() if v}
 
 
 async def run_users(base: str, headers: list[dict[str, str]], seconds: float,
@@ -255,6 +280,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20, help="untimed seconds first")
     parser.add_argument("--database-url", help="catalog URL (default: SQLite in the home); "
                         "PostgreSQL suits many concurrent users")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also profile N in-process search + person-view pairs")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="odahub-load-")) / "home"
     database_url = args.database_url or default_database_url(home)
@@ -268,7 +295,7 @@ def main() -> None:
         print(f"built a {args.persons:,}-person serving county in "
               f"{time.perf_counter() - started:.1f} s at {home}", file=sys.stderr)
     attach(hub)
-    base_times = baseline(hub)
+    base_times = baseline(hub, profile=args.profile)
     practitioners = ["practitioner", "officer"]
     headers = [{"Authorization": "Bearer " + tokens.issue(hub.catalog, practitioners[i % 2],
                                                           name=f"load-{i}"),
@@ -288,7 +315,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     total = sum(len(v) for v in stats.latency.values())
-    print(f"\n{args.users} users, {args.workers} worker(s), {args.seconds:.0f} s, "
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    print(f"{args.users} users, {args.workers} worker(s), {args.seconds:.0f} s, "
           f"think {args.think} s, "
           f"{args.persons:,} persons: {total:,} requests, {total / elapsed:.1f} req/s, "
           f"errors {len(stats.errors)}")

@@ -116,9 +116,16 @@ def show_summary(results: dict[str, Any]) -> None:
     console.print(table)
 
 
-for stage in (synth_cli, governance_cli, ingest_cli, privacy_cli, link_cli, analyse_cli,
-              benefits_cli, web_cli):
+def rerun_after_ingest(hub: Hub) -> dict[str, Any]:
+    """The stages after ingest, for governance (which may not import them): `rights rectify`."""
+    from odahub.pipeline import run_after_ingest
+
+    return run_after_ingest(hub)
+
+
+for stage in (synth_cli, ingest_cli, privacy_cli, link_cli, analyse_cli, benefits_cli, web_cli):
     stage.register(app)
+governance_cli.register(app, downstream=rerun_after_ingest)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from odahub.governance import step as governance_step
 from odahub.hub import Hub
 from odahub.ingest import step as ingest_step
 from odahub.link import step as link_step
+from odahub.link.run import LinkOptions, link
 from odahub.privacy import step as privacy_step
 from odahub.synth import step as synth_step
 
@@ -40,6 +41,31 @@ STEPS: list[tuple[str, Step]] = [
     ("benefits", benefits_step.run),
     ("retention", governance_step.run_retention),
 ]
+
+
+def link_afresh(hub: Hub, state: PipelineState) -> dict[str, Any]:
+    """Re-link every record: an incremental link keeps the match of records it has linked
+    before even when a re-delivery changed their identifiers (a rectification, say)."""
+    stats = link(hub, LinkOptions(mode="full"))
+    return {k: stats[k] for k in ("mode", "records", "persons", "households")}
+
+
+AFTER_INGEST: list[tuple[str, Step]] = [
+    ("privacy", privacy_step.run),
+    ("link", link_afresh),
+    ("analyse", analyse_step.run),
+    ("benefits", benefits_step.run),
+    ("retention", governance_step.run_retention),
+]
+
+
+def run_after_ingest(hub: Hub) -> dict[str, Any]:
+    """Every stage after ingest over what the lake holds now: how a corrected re-delivery
+    flows through pseudonymisation, linkage and the marts (`odahub rights rectify`)."""
+    state = PipelineState(synth_dir=hub.settings.home / "synth")
+    for name, step in AFTER_INGEST:
+        state.results[name] = step(hub, state)
+    return state.results
 
 
 def run_pipeline(

@@ -162,3 +162,44 @@ def test_columns_follow_the_level_and_the_agreement() -> None:
     assert policy.visible_columns(pseudonymised, columns) == [
         "dataset", "record_id", "sex", "event_date", "birth_year"]
     assert policy.visible_columns(narrowed, columns) == ["dataset", "record_id", "event_date"]
+
+
+def test_a_cached_policy_decides_dates_at_each_read_and_forgets_on_any_change(
+        gov_hub: Hub) -> None:
+    setup_matrix(gov_hub)
+    cache = policy.PolicyCache(ttl=3600)  # as a web app holds it, with a TTL that never runs out
+    principal = users.principal_for(gov_hub.catalog, "analyst-police-True", "in_force", "x")
+    catalog = gov_hub.catalog
+    assert set(policy.readable(catalog, principal, "pseudonymised", cache=cache)) == {
+        "police_crime", "council_cin"}
+    # Inputs are cached, dates are not: past the end date access stops on that very day.
+    assert policy.decide(catalog, principal, "police_crime", "pseudonymised", cache=cache,
+                         on=today() + timedelta(days=301)) is None
+    assert policy.decide(catalog, principal, "police_crime", "pseudonymised", cache=cache,
+                         on=today() + timedelta(days=1)) is not None
+    users.update(catalog, "analyst-police-True", training_expires=today() - timedelta(days=1))
+    assert policy.readable(catalog, principal, "pseudonymised", cache=cache) == {}
+    users.update(catalog, "analyst-police-True", training_expires=today() + timedelta(days=30))
+    assert policy.readable(catalog, principal, "pseudonymised", cache=cache) != {}
+    agreements.end(catalog, "T2-in_force", actor="dpo")
+    assert policy.readable(catalog, principal, "pseudonymised", cache=cache) == {}
+
+
+def test_a_cached_policy_sees_changes_of_other_processes_within_its_ttl(
+        gov_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import update
+
+    from odahub.catalog.tables.governance import Agreement
+    from odahub.governance import cached
+
+    setup_matrix(gov_hub)
+    clock = [1000.0]
+    monkeypatch.setattr(cached.time, "monotonic", lambda: clock[0])
+    cache = policy.PolicyCache(ttl=5)
+    principal = users.principal_for(gov_hub.catalog, "analyst-police-True", "in_force", "x")
+    assert policy.readable(gov_hub.catalog, principal, "pseudonymised", cache=cache) != {}
+    with gov_hub.catalog.session() as session:  # as another process would: no audit here
+        session.execute(update(Agreement).where(Agreement.code == "T2-in_force").values(
+            end_date=today() - timedelta(days=1)))
+    clock[0] += 5.01
+    assert policy.readable(gov_hub.catalog, principal, "pseudonymised", cache=cache) == {}

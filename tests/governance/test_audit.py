@@ -3,13 +3,16 @@ directly in the database is caught and the first bad entry named (SQLite and Pos
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from odahub.governance import audit, reports
+from odahub.governance import audit, reports, trail
 from odahub.hub import Hub
 
 ENTRIES = 10
@@ -59,7 +62,9 @@ def test_a_clean_log_verifies(gov_hub: Hub) -> None:
     result = audit.verify(gov_hub.catalog)
     assert result.ok, result
     assert result.entries == ENTRIES and result.first_bad_entry is None
-    assert result.checkpoints == ENTRIES
+    # Signed at the first entry, and the head at verify (not once per entry: ADR 0055).
+    assert 1 <= result.checkpoints < ENTRIES
+    assert checkpointed(gov_hub)[-1] == ENTRIES
 
 
 @pytest.mark.parametrize("how", sorted(TAMPERING))
@@ -75,11 +80,101 @@ def test_tampering_is_caught_and_named(gov_hub: Hub, how: str) -> None:
 
 def test_a_forged_checkpoint_is_caught(gov_hub: Hub) -> None:
     fill(gov_hub)
+    audit.flush(gov_hub.catalog)
     path = gov_hub.settings.home / "audit" / "checkpoints" / "chain.log"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:-1] + [lines[-1].replace('"seq": 10', '"seq": 11')]) + "\n")
     result = audit.verify(gov_hub.catalog)
     assert not result.ok and "bad signature" in result.message
+
+
+def checkpointed(hub: Hub) -> list[int]:
+    """The seqs signed in the checkpoint file, in order."""
+    return [point.seq for point in trail.trail_for(hub.catalog).read_checkpoints()]
+
+
+@pytest.fixture
+def cadence(gov_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Checkpoints every 4 entries or 60 s of a fake clock; yields the clock to move."""
+    clock = [1000.0]
+    monkeypatch.setattr(trail.time, "monotonic", lambda: clock[0])
+    bound = trail.trail_for(gov_hub.catalog)
+    trail.bind(gov_hub.catalog, trail.AuditTrail(bound.key, bound.checkpoint_dir,
+                                                 every_seconds=60, every_entries=4))
+    yield clock
+
+
+def test_a_busy_chain_is_signed_every_n_entries_and_truncation_is_still_caught(
+        gov_hub: Hub, cadence: list[float]) -> None:
+    fill(gov_hub)  # 10 entries in one burst of the (fake) clock
+    assert checkpointed(gov_hub) == [1, 5, 9]  # entry 10 waits for the clock, flush or exit
+    # Another process (no access to this one's pending head) still sees a cut past 9.
+    sql(gov_hub, "DELETE FROM audit_log WHERE seq >= 8")
+    bound = trail.trail_for(gov_hub.catalog)
+    trail.bind(gov_hub.catalog, trail.AuditTrail(bound.key, bound.checkpoint_dir))
+    result = audit.verify(gov_hub.catalog)
+    assert not result.ok and result.first_bad_entry == 8, result
+
+
+def test_the_head_is_signed_after_a_quiet_interval_and_at_verify(
+        gov_hub: Hub, cadence: list[float]) -> None:
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    assert checkpointed(gov_hub) == [1]
+    cadence[0] += 61  # a minute later, the next entry is signed at once
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    assert checkpointed(gov_hub) == [1, 3]
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    # verify signs this process's pending head first: cutting the last entry is caught.
+    sql(gov_hub, "DELETE FROM audit_log WHERE seq = 4")
+    result = audit.verify(gov_hub.catalog)
+    assert not result.ok and result.first_bad_entry == 4, result
+    assert checkpointed(gov_hub) == [1, 3, 4]
+
+
+def test_a_pending_head_is_signed_by_the_timer(gov_hub: Hub) -> None:
+    bound = trail.trail_for(gov_hub.catalog)
+    trail.bind(gov_hub.catalog, trail.AuditTrail(bound.key, bound.checkpoint_dir,
+                                                 every_seconds=0.05, every_entries=1000))
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    audit.record(gov_hub.catalog, actor="a", action="person.view")
+    deadline = time.monotonic() + 30  # waits for the timer thread, asserts no duration
+    while checkpointed(gov_hub)[-1:] != [2] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert checkpointed(gov_hub) == [1, 2]
+
+
+def test_the_head_is_signed_when_the_process_exits(gov_hub: Hub) -> None:
+    home, url = gov_hub.settings.home, gov_hub.settings.database_url
+    script = (
+        "from pathlib import Path\n"
+        "from odahub.config import Settings\n"
+        "from odahub.governance import audit\n"
+        "from odahub.hub import Hub\n"
+        f"hub = Hub(Settings(home=Path({str(home)!r}), database_url={url!r}))\n"
+        "for n in range(5):\n"
+        "    audit.record(hub.catalog, actor='cli', action='export', subjects=[f'P-{n}'])\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    assert checkpointed(gov_hub)[-1] == 5
+    sql(gov_hub, "DELETE FROM audit_log WHERE seq = 5")
+    result = audit.verify(gov_hub.catalog)
+    assert not result.ok and result.first_bad_entry == 5, result
+
+
+def test_concurrent_appends_keep_one_gap_free_chain(gov_hub: Hub) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def append(n: int) -> int:
+        return audit.record(gov_hub.catalog, actor=f"user{n % 5}", action="search",
+                            subjects=[f"P-{n}"], details={"n": n})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        seqs = list(pool.map(append, range(200)))
+    assert sorted(seqs) == list(range(1, 201))
+    result = audit.verify(gov_hub.catalog)
+    assert result.ok and result.entries == 200, result
+    by_seq = {e["seq"]: e["details"]["n"] for e in audit.entries(gov_hub.catalog, limit=500)}
+    assert all(by_seq[seq] == n for n, seq in enumerate(seqs))  # each caller got its own seq
 
 
 def test_redaction_keeps_the_chain_intact(gov_hub: Hub) -> None:

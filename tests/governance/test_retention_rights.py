@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from odahub.governance import audit, policy, rights
+import pytest
+
+from odahub.errors import SpecError
+from odahub.governance import audit, policy, rectify, rights
 from odahub.governance.retention import apply
 from odahub.hub import Hub
 
 from . import lake_fixture as lake
 from .lake_fixture import COUNCIL, POLICE, every_text, traces
+from .test_agreements_cli import runner_env
 
 
 def test_retention_removes_expired_records_from_every_zone(gov_hub: Hub) -> None:
@@ -89,3 +93,51 @@ def test_subject_access_has_one_part_per_controller_and_redacts_third_parties(
     assert police[0]["free_text"] == "<PERSON> burglary"  # notes as redacted for others
     assert [a["by"] for a in report["accesses"]] == ["officer"]
     assert rights.list_requests(gov_hub.catalog, status="done")[0]["id"] == request
+
+
+def test_rectification_waits_for_every_derived_table_then_closes(
+        gov_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from odahub.cli import app
+
+    lake.build(gov_hub)
+    wrong_kind = rights.open_request(gov_hub.catalog, "erasure", requested_by="dpo",
+                                     person_id="P-3")
+    with pytest.raises(SpecError, match="not a rectification"):
+        rectify.rectify(gov_hub, wrong_kind, "dpo", dataset="police_crime")
+    request = rights.open_request(gov_hub.catalog, "rectification", requested_by="dpo",
+                                  person_id="P-3")
+    with pytest.raises(SpecError, match="changes none of the subject's records"):
+        rectify.rectify(gov_hub, request, "dpo", dataset="police_crime")  # v2 only adds R4
+    corrected = [("R3", *POLICE[2][1:3], "XAVIER-JONES", *POLICE[2][4:]), *POLICE[3:]]
+    lake.write(gov_hub, "identified", "police_crime", lake.identified(
+        [*POLICE[:2], *corrected], "police_crime"))                        # v3: the correction
+    told = runner_env(gov_hub, monkeypatch).invoke(app, [
+        "rights", "rectify", str(request), "--dataset", "police_crime", "--no-rerun"])
+    assert told.exit_code == 0, told.output
+    assert "waiting" in told.output and "odahub link --full" in told.output
+    waiting = rectify.rectify(gov_hub, request, "dpo")
+    assert not waiting.done and waiting.version == 3
+    assert waiting.stale == ["pseudonymised/police_crime", "linked/links", "linked/households",
+                             "marts/person_features"]
+    assert rights.get(gov_hub.catalog, request).status == "open"
+
+    def rerun(hub: Hub) -> dict[str, object]:
+        with hub.lake.new_version("pseudonymised", "police_crime", source_version=3) as out:
+            out.write_table(lake.pseudonymised([*POLICE[:2], *corrected], "police_crime"))
+        for zone, name in (("linked", "links"), ("linked", "households"),
+                           ("marts", "person_features")):
+            lake.write(hub, zone, name, hub.lake.read_latest(zone, name))
+        return {"privacy": "done"}
+
+    done = rectify.rectify(gov_hub, request, "dpo", downstream=rerun)
+    assert done.done and done.stages == {"privacy": "done"} and done.stale == []
+    assert done.result is not None
+    assert done.result["fields"] == {"R3": ["last_name"]}
+    assert done.result["persons_before"] == done.result["persons_after"] == ["P-3"]
+    assert done.result["versions"]["pseudonymised/police_crime"] == 2
+    assert rights.get(gov_hub.catalog, request).status == "done"
+    delivery = audit.entries(gov_hub.catalog, action="rights.rectification.delivery")[0]
+    assert "XAVIER" not in str(delivery)  # field names in the audit, never values
+    assert audit.verify(gov_hub.catalog).ok
+    with pytest.raises(SpecError, match="already done"):
+        rectify.rectify(gov_hub, request, "dpo")

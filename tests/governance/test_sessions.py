@@ -133,3 +133,48 @@ def test_disabling_a_user_ends_sessions_tokens_and_logins(gov_hub: Hub) -> None:
     users.set_active(gov_hub.catalog, "alice", True)
     assert all(sessions.lookup(gov_hub.catalog, sid) is None for sid in sids)  # still ended
     assert users.authenticate(gov_hub.catalog, "alice", PASSWORD).active
+
+
+def test_trust_cache_refreshes_ahead_and_never_serves_past_its_ttl(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from odahub.governance import cached
+
+    clock = [100.0]
+    monkeypatch.setattr(cached.time, "monotonic", lambda: clock[0])
+    reads: list[int] = []
+    value = [1]
+    done = threading.Event()
+
+    def read() -> int:
+        reads.append(value[0])
+        done.set()
+        if value[0] < 0:
+            raise AccessDenied("ended")
+        return value[0]
+
+    cache: cached.TrustCache[int] = cached.TrustCache(ttl=10)
+    assert cache.get("k", 0, read) == 1 and reads == [1]
+    clock[0] += 4
+    assert cache.get("k", 0, read) == 1 and reads == [1]  # young: no read at all
+    value[0] = 2
+    done.clear()
+    clock[0] += 2  # older than ttl/2: served as is, reloaded in the background
+    assert cache.get("k", 0, read) == 1
+    assert done.wait(30)
+    for _ in range(3000):  # the reload lands soon after (waits, asserts no duration)
+        if cache.get("k", 0, read) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert cache.get("k", 0, read) == 2 and reads == [1, 2]
+    assert cache.get("k", 1, read) == 2 and reads[-1] == 2  # a new generation: read again
+    value[0] = -1
+    clock[0] += 11  # past the ttl: read now, and a refusal propagates
+    with pytest.raises(AccessDenied):
+        cache.get("k", 1, read)
+    value[0] = 3
+    assert cache.get("k", 1, read) == 3
+    cache.forget("k")
+    value[0] = 4
+    assert cache.get("k", 1, read) == 4

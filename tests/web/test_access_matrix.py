@@ -139,3 +139,46 @@ def test_agreements_out_of_force_stop_access(ended_hub, change: str) -> None:  #
             assert client.get("/api/v1/search", params={"nominal_id": "P-000001"}).json()[
                 "hits"] == []
 
+
+
+@pytest.fixture(scope="module")
+def changing_hub(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    hub = small_hub(tmp_path_factory.mktemp("changing") / "home")
+    yield hub
+    hub.close()
+
+
+def test_changes_in_a_running_app_take_effect_at_once(changing_hub) -> None:  # type: ignore[no-untyped-def]
+    """The app reuses verified callers and policy inputs for a few seconds (ADR 0074); a
+    governance change made through governance in this process still applies to the next read."""
+    from odahub.governance import trail, users
+    from odahub.governance.demo import DEMO_PASSWORD
+
+    catalog = changing_hub.catalog
+    today = utcnow().date()
+    bound = trail.trail_for(catalog)  # checkpoints only when due, or at the app's shutdown
+    trail.bind(catalog, trail.AuditTrail(bound.key, bound.checkpoint_dir, every_seconds=3600,
+                                         every_entries=10**6))
+    users.create(catalog, "temp_worker", partner="county_council", roles=["practitioner"],
+                 password=DEMO_PASSWORD, nominated=True, training_completed=today,
+                 training_expires=today + timedelta(days=300))
+    app = create_app(changing_hub)
+    with TestClient(app, follow_redirects=False) as worker, \
+            TestClient(app, follow_redirects=False) as colleague:
+        login(worker, "temp_worker")
+        login(colleague, "practitioner")
+        for client in (worker, colleague):
+            assert client.get("/api/v1/persons/P-000001").status_code == 200
+        users.update(catalog, "temp_worker", training_expires=today - timedelta(days=1))
+        assert worker.get("/api/v1/persons/P-000001").status_code == 404
+        users.update(catalog, "temp_worker", training_expires=today + timedelta(days=300))
+        assert worker.get("/api/v1/persons/P-000001").status_code == 200
+        users.set_active(catalog, "temp_worker", False)  # ends its sessions
+        assert worker.get("/api/v1/me").status_code == 401
+        agreements.end(catalog, "ISA-T2-EARLY-HELP")
+        assert colleague.get("/api/v1/persons/P-000001").status_code == 404
+        assert colleague.get("/api/v1/search", params={"name": "Smith"}).json()["hits"] == []
+        signed = [point.seq for point in trail.trail_for(catalog).read_checkpoints()]
+        assert signed[-1] < audit.head(catalog)
+    # Shutting the app down signed the chain head: cutting the last entry would be caught.
+    assert trail.trail_for(catalog).read_checkpoints()[-1].seq == audit.head(catalog)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from odahub.governance import audit
 
 
@@ -59,3 +61,36 @@ def test_search_page_renders_results_and_htmx_partial(client_for) -> None:  # ty
     assert "P-000004" in page.text and "<main" in page.text
     partial = client.get("/search", params={"name": "khan"}, headers={"HX-Request": "true"})
     assert "P-000004" in partial.text and "<main" not in partial.text
+
+
+def test_name_search_ranks_in_arrow_exactly_as_the_sql_does(app) -> None:  # type: ignore[no-untyped-def]
+    """The fuzzy path ranks the records of similar surnames in Arrow; the SQL over the whole
+    index is the reference (same people, scores, order and identity), narrowed columns too."""
+    from odahub.governance.policy import Access
+    from odahub.web.queries import search
+
+    serving = app.state.serving
+    index = serving.index.table("identified")
+    surnames = serving.index.surnames(index)
+    full = {d: Access(d, "identified", None, "A") for d in ("police_records",
+                                                           "county_council_records",
+                                                           "nhs_trust_records")}
+    narrowed = {**full, "police_records": Access(
+        "police_records", "identified", frozenset({"last_name", "event_date"}), "A")}
+    queries = [search.SearchQuery(name=n, limit=limit, **extra)
+               for n in ("Smith", "Jon Smiht", "Mary Smith", "Kahn", "Sara Jones", "Nobody")
+               for limit in (1, 25)
+               for extra in ({}, {"postcode": "co1 1aa"}, {"date_of_birth": date(1980, 3, 4)})]
+    found = 0
+    for readable in (full, narrowed):
+        for query in queries:
+            fast = search.name_search(serving, index, surnames, readable, query)
+            _first, last = search.name_parts(query.name or "")
+            similar = search.similar_surnames(serving, index, last)
+            sql, params = search.identified_sql(serving, index, readable, query, similar)
+            slow = serving.view.rows(sql, [*params, query.limit])
+            for hit in slow:
+                hit["score"], hit["datasets"] = float(hit["score"]), list(hit["datasets"])
+            assert fast == slow, (query, readable is narrowed)
+            found += len(fast)
+    assert found > 20

@@ -14,6 +14,7 @@ from odahub.catalog import Catalog
 from odahub.cli_support import console, hub_of, print_json
 from odahub.errors import IntegrityError
 from odahub.governance import agreements, attach, audit, cli_data, reports, tokens, users
+from odahub.governance.rectify import Downstream
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 Actor = Annotated[str, typer.Option(help="Who is making the change (recorded in the audit).")]
@@ -34,12 +35,13 @@ def catalog_of(ctx: typer.Context) -> Catalog:
     return hub.catalog
 
 
-def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app."""
+def register(app: typer.Typer, downstream: Downstream | None = None) -> None:
+    """Add governance's commands to the root app; `downstream` re-runs the stages after ingest
+    (governance may not import them) so a rectified re-delivery flows through."""
     app.add_typer(users_app, name="users")
     app.add_typer(agreements_app, name="agreements")
     app.add_typer(audit_app, name="audit")
-    cli_data.register(app, catalog_of)
+    cli_data.register(app, catalog_of, downstream)
 
 
 def table(title: str, rows: list[dict[str, object]]) -> None:

@@ -13,7 +13,8 @@ import typer
 from odahub.catalog import Catalog
 from odahub.cli_support import console, hub_of, print_json
 from odahub.errors import SpecError
-from odahub.governance import attach, retention, rights
+from odahub.governance import attach, rectify, retention, rights
+from odahub.governance.rectify import Downstream
 from odahub.hub import Hub
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -31,10 +32,12 @@ def hub_for(ctx: typer.Context) -> Hub:
     return hub
 
 
-def register(app: typer.Typer, catalog_of: Callable[[typer.Context], Catalog]) -> None:
+def register(app: typer.Typer, catalog_of: Callable[[typer.Context], Catalog],
+             downstream: Downstream | None = None) -> None:
     """Add `odahub retention ...` and `odahub rights ...`."""
     app.add_typer(retention_app, name="retention")
     app.add_typer(rights_app, name="rights")
+    rights_app.command("rectify")(rectify_command(downstream))
 
 
 @retention_app.command("apply")
@@ -123,3 +126,39 @@ def rights_close(ctx: typer.Context, request: int, actor: Actor = "cli",
     """Close a request (done or refused) without further action."""
     rights.close(hub_for(ctx).catalog, request, actor=actor, status=status)
     console.print(f"[green]closed[/] request {request} as {status}")
+
+
+def rectify_command(downstream: Downstream | None) -> Callable[..., None]:
+    """`odahub rights rectify`, bound to the entry point's stages after ingest."""
+
+    def rights_rectify(
+        ctx: typer.Context, request: int,
+        dataset: Annotated[str | None, typer.Option(
+            help="The feed whose re-delivery corrects the subject's records.")] = None,
+        version: Annotated[int | None, typer.Option(
+            help="Its identified version holding the correction (default: the latest).")] = None,
+        rerun: Annotated[bool, typer.Option(
+            "--rerun/--no-rerun", help="Re-run pseudonymise, link (in full) and analyse first.")
+        ] = True,
+        actor: Actor = "cli", json_output: JsonFlag = False,
+    ) -> None:
+        """Carry out a rectification: tie it to the corrected re-delivery, re-run the stages
+        after ingest, and close it with what changed once every derived table has it."""
+        progress = rectify.rectify(hub_for(ctx), request, actor, dataset=dataset,
+                                   version=version, downstream=downstream if rerun else None)
+        if json_output:
+            print_json({**asdict(progress), "done": progress.done})
+            return
+        if progress.result is None:
+            console.print(f"[yellow]waiting[/] request {request}: {progress.dataset} "
+                          f"v{progress.version} has not reached {', '.join(progress.stale)}; "
+                          + rectify.RERUN_HINT.format(id=request))
+            return
+        fields = sorted({f for names in progress.result["fields"].values() for f in names})
+        console.print(f"[green]rectified[/] request {request}: {progress.dataset} "
+                      f"v{progress.version} corrected {', '.join(fields)} on "
+                      f"{len(progress.result['fields'])} record(s); persons "
+                      f"{', '.join(progress.result['persons_before']) or '-'} → "
+                      f"{', '.join(progress.result['persons_after']) or '-'}")
+
+    return rights_rectify

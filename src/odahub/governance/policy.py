@@ -20,7 +20,8 @@ from odahub.catalog.base import utcnow
 from odahub.catalog.tables.core import Dataset, Partner
 from odahub.catalog.tables.governance import Agreement, AgreementGrant, Restriction, User
 from odahub.errors import AccessDenied
-from odahub.governance import audit
+from odahub.governance import audit, changes
+from odahub.governance.cached import TrustCache
 from odahub.governance.principal import LEVELS, ROLE_CEILING, Level, Principal
 from odahub.model import load_model
 
@@ -45,6 +46,17 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class _Agreement:
+    code: str
+    start: date
+    end: date
+    revoked: bool
+
+    def in_force(self, on: date) -> bool:
+        return not self.revoked and self.start <= on <= self.end
+
+
+@dataclass(frozen=True)
 class _Grant:
     agreement: str
     provider: str
@@ -55,15 +67,65 @@ class _Grant:
     parties: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What a user's decisions for one purpose depend on, whatever the day: the user's row,
+    every Tier 2 ISA for the purpose (in force or not, with its Tier 1) and their grants.
+
+    Dates are compared at decision time, so a cached copy still stops access the moment an
+    agreement (or the user's training) runs out.
+    """
+
+    user_id: int | None
+    active: bool
+    nominated: bool
+    training_expires: date | None
+    partner: str | None
+    roles: frozenset[str]
+    agreements: tuple[tuple[_Agreement, _Agreement | None, bool], ...]  # tier 2, tier 1, needs one
+    grants: tuple[_Grant, ...]
+    owners: Mapping[str, str]
+
+    def context(self, principal: Principal, on: date) -> _Context:
+        refusal = self.refusal(principal, on)
+        if refusal is not None:
+            return _Context(refusal, None, frozenset(), [], {})
+        in_force = {tier2.code for tier2, tier1, has_parent in self.agreements
+                    if tier2.in_force(on) and (
+                        not has_parent or (tier1 is not None and tier1.in_force(on)))}
+        return _Context(None, self.partner, self.roles & principal.roles,
+                        [g for g in self.grants if g.agreement in in_force], self.owners)
+
+    def refusal(self, principal: Principal, on: date) -> str | None:
+        if self.user_id is None:
+            return "unknown user"
+        if principal.user_id is not None and principal.user_id != self.user_id:
+            return "principal does not match the user"
+        if not self.active:
+            return "user is disabled"
+        if not self.nominated:
+            return "user is not nominated"
+        if self.training_expires is None or self.training_expires < on:
+            return "data protection training is not current"
+        if self.partner is None:
+            return "user belongs to no partner"
+        if not principal.purpose:
+            return "no purpose given"
+        return None
+
+
+_NOBODY = _Inputs(None, False, False, None, None, frozenset(), (), (), {})
+
+
 @dataclass
 class _Context:
-    """Everything one principal's decisions need, loaded in one go."""
+    """Everything one principal's decisions need on one day."""
 
     refusal: str | None
     partner: str | None
     roles: frozenset[str]
     grants: list[_Grant]
-    owners: dict[str, str]
+    owners: Mapping[str, str]
 
     def decide(self, dataset: str, level: str) -> Decision:
         if self.refusal is not None:
@@ -92,80 +154,97 @@ def _level_covers(granted: str, wanted: str) -> bool:
     return granted == wanted or (granted == "identified" and wanted == "pseudonymised")
 
 
-def _refusal(user: User | None, principal: Principal, on: date) -> str | None:
+def _load(session: Session, username: str, purpose: str | None) -> _Inputs:
+    user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        return "unknown user"
-    if principal.user_id is not None and principal.user_id != user.id:
-        return "principal does not match the user"
-    if not user.active:
-        return "user is disabled"
-    if not user.nominated:
-        return "user is not nominated"
-    if user.training_expires is None or user.training_expires < on:
-        return "data protection training is not current"
-    if user.partner_id is None:
-        return "user belongs to no partner"
-    if not principal.purpose:
-        return "no purpose given"
-    return None
-
-
-def _load(session: Session, principal: Principal, on: date) -> _Context:
-    user = session.scalar(select(User).where(User.username == principal.username))
-    refusal = _refusal(user, principal, on)
-    if refusal is not None or user is None:
-        return _Context(refusal, None, frozenset(), [], {})
-    partner = session.scalar(select(Partner.code).where(Partner.id == user.partner_id))
-    roles = frozenset(user.roles) & principal.roles
+        return _NOBODY
+    partner = session.scalar(select(Partner.code).where(Partner.id == user.partner_id)) if (
+        user.partner_id is not None) else None
     tier2 = session.scalars(select(Agreement).where(
-        Agreement.tier == 2, Agreement.purpose == principal.purpose,
-        Agreement.start_date <= on, Agreement.end_date >= on, Agreement.revoked_at.is_(None),
-    ).order_by(Agreement.code)).all()
+        Agreement.tier == 2, Agreement.purpose == purpose).order_by(Agreement.code)).all() if (
+        purpose) else []
     parents = {a.code: a for a in session.scalars(select(Agreement).where(
         Agreement.code.in_({a.parent_code for a in tier2 if a.parent_code}))).all()}
-    in_force = [a for a in tier2
-                if a.parent_code is None or _in_force(parents.get(a.parent_code), on)]
     grants: list[_Grant] = []
-    if in_force:
+    if tier2:
         rows = session.scalars(select(AgreementGrant).where(
-            AgreementGrant.agreement_id.in_([a.id for a in in_force]))).all()
-        by_id = {a.id: a for a in in_force}
+            AgreementGrant.agreement_id.in_([a.id for a in tier2])).order_by(
+            AgreementGrant.id)).all()
+        by_id = {a.id: a for a in tier2}
+        order = {a.id: n for n, a in enumerate(tier2)}
         grants = [_Grant(by_id[g.agreement_id].code, g.provider, g.dataset, g.level,
                          frozenset(g.roles), frozenset(g.columns) if g.columns else None,
-                         frozenset(by_id[g.agreement_id].parties)) for g in rows]
+                         frozenset(by_id[g.agreement_id].parties))
+                  for g in sorted(rows, key=lambda g: order[g.agreement_id])]
     owners = dict(session.execute(select(Dataset.name, Partner.code).join(
         Partner, Dataset.partner_id == Partner.id).where(
         Dataset.name.in_({g.dataset for g in grants}))).tuples().all())
-    return _Context(None, partner, roles, grants, owners)
+    return _Inputs(
+        user.id, bool(user.active), bool(user.nominated), user.training_expires, partner,
+        frozenset(user.roles),
+        tuple((_agreement(a), _parent(parents, a.parent_code), a.parent_code is not None)
+              for a in tier2),
+        tuple(grants), owners)
 
 
-def _in_force(agreement: Agreement | None, on: date) -> bool:
-    return (agreement is not None and agreement.revoked_at is None
-            and agreement.start_date <= on <= agreement.end_date)
+def _agreement(row: Agreement) -> _Agreement:
+    return _Agreement(row.code, row.start_date, row.end_date, row.revoked_at is not None)
 
 
-def _context(catalog: Catalog, principal: Principal, on: date | None) -> _Context:
+def _parent(parents: Mapping[str, Agreement], code: str | None) -> _Agreement | None:
+    row = parents.get(code) if code is not None else None
+    return _agreement(row) if row is not None else None
+
+
+class PolicyCache:
+    """Policy inputs per (user, purpose), reused for `ttl` seconds (ADR 0074).
+
+    A governance change audited by this process (user, agreement, grant, token) invalidates
+    them at once; a change made by another process is seen within `ttl`. Decisions themselves
+    are never cached: dates are compared with the day of each read.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._cache: TrustCache[_Inputs] = TrustCache(ttl)
+
+    def inputs(self, catalog: Catalog, principal: Principal) -> _Inputs:
+        return self._cache.get((principal.username, principal.purpose),
+                               changes.generation(catalog), lambda: _read(catalog, principal))
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def _read(catalog: Catalog, principal: Principal) -> _Inputs:
     with catalog.session() as session:
-        return _load(session, principal, on or utcnow().date())
+        return _load(session, principal.username, principal.purpose)
+
+
+def _context(catalog: Catalog, principal: Principal, on: date | None,
+             cache: PolicyCache | None = None) -> _Context:
+    inputs = cache.inputs(catalog, principal) if cache is not None else _read(catalog, principal)
+    return inputs.context(principal, on or utcnow().date())
 
 
 def decide(catalog: Catalog, principal: Principal, dataset: str, level: str, *,
-           on: date | None = None) -> Access | None:
+           on: date | None = None, cache: PolicyCache | None = None) -> Access | None:
     """What the principal may see of `dataset` at `level` on day `on` (today); no audit."""
-    return _context(catalog, principal, on).decide(dataset, level).access
+    return _context(catalog, principal, on, cache).decide(dataset, level).access
 
 
 def explain(catalog: Catalog, principal: Principal, dataset: str, level: str, *,
-            on: date | None = None) -> Decision:
+            on: date | None = None, cache: PolicyCache | None = None) -> Decision:
     """The decision with its reason (for admin screens and the audit)."""
-    return _context(catalog, principal, on).decide(dataset, level)
+    return _context(catalog, principal, on, cache).decide(dataset, level)
 
 
 def authorise(catalog: Catalog, principal: Principal, dataset: str, level: str, *,
               action: str, subjects: Iterable[str] = (),
-              details: Mapping[str, Any] | None = None, on: date | None = None) -> Access:
+              details: Mapping[str, Any] | None = None, on: date | None = None,
+              cache: PolicyCache | None = None) -> Access:
     """Decide and audit one read; raise AccessDenied (shown as 404) on denial."""
-    decision = _context(catalog, principal, on).decide(dataset, level)
+    decision = _context(catalog, principal, on, cache).decide(dataset, level)
     if decision.access is not None and not principal.justification:
         decision = Decision(None, "no justification given")
     audit.record(
@@ -182,9 +261,13 @@ def authorise(catalog: Catalog, principal: Principal, dataset: str, level: str, 
 
 
 def readable(catalog: Catalog, principal: Principal, level: str, *,
-             on: date | None = None) -> dict[str, Access]:
-    """Every dataset this principal may read at `level` for its purpose."""
-    context = _context(catalog, principal, on)
+             on: date | None = None, cache: PolicyCache | None = None) -> dict[str, Access]:
+    """Every dataset this principal may read at `level` for its purpose.
+
+    `cache` (a web app's) reuses the policy inputs for a few seconds; the decision is still
+    made here, on today's date, for every read.
+    """
+    context = _context(catalog, principal, on, cache)
     found: dict[str, Access] = {}
     for dataset in sorted({grant.dataset for grant in context.grants}):
         access = context.decide(dataset, level).access

@@ -24,6 +24,9 @@ class SessionPolicy:
 
 
 DEFAULT_POLICY = SessionPolicy()
+# Activity is written back at most this often per session: a busy app does not write the
+# catalog on every request, and the idle timeout is exact to within this much.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def _live(catalog: Catalog, session_id: str, now: datetime, policy: SessionPolic
         if reason is not None:
             row.ended_at, row.ended_reason = now, reason
             return None
-        if touch:
+        if touch and now - row.last_seen_at >= TOUCH_EVERY:
             row.last_seen_at = now
         assert user_row is not None
         return SessionInfo(users.to_user(session, user_row), row.created_at, row.last_seen_at,

@@ -8,13 +8,14 @@ headers and turns a user into the principal every read carries.
 from __future__ import annotations
 
 import hashlib
-import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 from odahub.catalog import Catalog
 from odahub.errors import AccessDenied
-from odahub.governance import Principal, sessions, tokens, users
+from odahub.governance import Principal, changes, sessions, tokens, users
+from odahub.governance.cached import TrustCache
 
 Via = Literal["session", "token"]
 
@@ -29,33 +30,27 @@ class Caller:
     display_name: str = ""
 
 
-# A verified session or token is trusted for a few seconds, so that a busy app does not write
-# "last seen" to the catalog on every request; disabling a user or ending a session therefore
-# takes effect within this many seconds (ADR 0072).
+# A verified session or token is trusted for a few seconds, so that a busy app does not read
+# the catalog on every request (it is re-verified in the background after half of that);
+# disabling a user or revoking a token in another process takes effect within this many
+# seconds, in this process at once (ADR 0072, 0074).
 TRUST_SECONDS = 5.0
 
 
-@dataclass
 class CallerCache:
     """Recently verified callers by a digest of their session id or token."""
 
-    ttl: float = TRUST_SECONDS
-    _entries: dict[str, tuple[float, Caller]] = field(default_factory=dict)
+    def __init__(self, ttl: float = TRUST_SECONDS) -> None:
+        self.ttl = ttl
+        self._cache: TrustCache[Caller] = TrustCache(ttl)
 
-    def get(self, secret: str) -> Caller | None:
-        found = self._entries.get(digest(secret))
-        if found is None or time.monotonic() - found[0] > self.ttl:
-            return None
-        return found[1]
-
-    def put(self, secret: str, caller: Caller) -> Caller:
-        if len(self._entries) > 10_000:  # many short-lived callers: start afresh
-            self._entries.clear()
-        self._entries[digest(secret)] = (time.monotonic(), caller)
-        return caller
+    def caller(self, catalog: Catalog, secret: str, verify: Callable[[], Caller]) -> Caller:
+        """The caller behind `secret`: verified within `ttl` and since the last governance
+        change this process made, else `verify()` now (AccessDenied propagates)."""
+        return self._cache.get(digest(secret), changes.generation(catalog), verify)
 
     def forget(self, secret: str) -> None:
-        self._entries.pop(digest(secret), None)
+        self._cache.forget(digest(secret))
 
 
 def digest(secret: str) -> str:
@@ -83,21 +78,19 @@ def logout(catalog: Catalog, session_token: str, cache: CallerCache | None = Non
 def from_session(catalog: Catalog, session_token: str,
                  cache: CallerCache | None = None) -> Caller:
     """The caller behind a session cookie; AccessDenied when unknown, ended or timed out."""
-    known = cache.get(session_token) if cache is not None else None
-    if known is not None:
-        return known
-    info = sessions.touch(catalog, session_token)
-    if info is None:
-        raise AccessDenied("session ended")
-    caller = Caller(principal_of(info.user), "session", session_token, info.user.display_name)
-    return cache.put(session_token, caller) if cache is not None else caller
+    def verify() -> Caller:
+        info = sessions.touch(catalog, session_token)
+        if info is None:
+            raise AccessDenied("session ended")
+        return Caller(principal_of(info.user), "session", session_token, info.user.display_name)
+
+    return cache.caller(catalog, session_token, verify) if cache is not None else verify()
 
 
 def from_token(catalog: Catalog, api_token: str, cache: CallerCache | None = None) -> Caller:
     """The caller behind an API token; AccessDenied when unknown, expired or revoked."""
-    known = cache.get(api_token) if cache is not None else None
-    if known is not None:
-        return known
-    user = tokens.verify(catalog, api_token)
-    caller = Caller(principal_of(user), "token", None, user.display_name)
-    return cache.put(api_token, caller) if cache is not None else caller
+    def verify() -> Caller:
+        user = tokens.verify(catalog, api_token)
+        return Caller(principal_of(user), "token", None, user.display_name)
+
+    return cache.caller(catalog, api_token, verify) if cache is not None else verify()

@@ -38,9 +38,10 @@ def serve_hub(hub: Hub, host: str, port: int, demo: bool) -> None:
     import uvicorn
 
     from odahub.governance import attach
-    from odahub.web.app import create_app
+    from odahub.web.app import create_app, tune_server_process
 
     attach(hub)
+    tune_server_process()
     app = create_app(hub)
     url = f"http://{host}:{port}"
     if demo:

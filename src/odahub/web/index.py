@@ -2,18 +2,23 @@
 
 Search, person views and area counts all read (dataset, record, person, identity, event);
 building that union once per set of versions (not per request) keeps each request to a few
-indexed lookups. Policy still applies per request: `readable_records` keeps only the datasets
-the principal may read and blanks the columns its agreements withhold.
+indexed lookups. Policy still applies per request: `readable_records` (SQL) and `readable_rows`
+(Arrow) keep only the datasets the principal may read and blank the columns its agreements
+withhold.
+
+Besides the DuckDB table, the index is kept in Arrow twice: sorted by surname (fuzzy search
+takes the records of a few surnames by position) and sorted by person (a person view slices
+its records by binary search). A point lookup then costs microseconds, not a query plan.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,7 +26,10 @@ from odahub.engine.sqltext import identifier as quote
 from odahub.engine.sqltext import literal
 from odahub.governance import Level
 from odahub.governance.policy import Access
-from odahub.web.lakeview import LakeView
+from odahub.web.lakeview import LakeView, Sorted
+
+T = TypeVar("T")
+MEMO_ENTRIES = 20_000
 
 COLUMNS: dict[str, dict[str, str]] = {
     "identified": {"first_name": "VARCHAR", "last_name": "VARCHAR", "date_of_birth": "DATE",
@@ -34,37 +42,15 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 
 
-@dataclass
-class Surnames:
-    """The identified index in Arrow, grouped by surname: a fuzzy search takes the rows of a
-    few surnames by position instead of scanning every record."""
-
-    table: pa.Table
-    names: list[str]
-    starts: np.ndarray
-    ends: np.ndarray
-
-    @classmethod
-    def of(cls, table: pa.Table) -> Surnames:
-        table = table.filter(pc.is_valid(table["last_name"])).sort_by("last_name")
-        names = table["last_name"].to_numpy(zero_copy_only=False)
-        unique, starts = np.unique(names, return_index=True)
-        ends = np.append(starts[1:], len(names))
-        return cls(table, [str(n) for n in unique], starts, ends)
-
-    def rows(self, surnames: list[str]) -> pa.Table:
-        wanted = set(surnames)
-        spans = [np.arange(a, b) for n, a, b in zip(self.names, self.starts, self.ends,
-                                                    strict=True) if n in wanted]
-        positions = np.concatenate(spans) if spans else np.array([], dtype=np.int64)
-        return self.table.take(pa.array(positions, pa.int64()))
 
 
 @dataclass
 class RecordIndex:
     view: LakeView
     _built: dict[str, tuple[tuple[object, ...], str]] = field(default_factory=dict)
-    _surnames: dict[str, Surnames] = field(default_factory=dict)
+    _surnames: dict[str, Sorted] = field(default_factory=dict)
+    _persons: dict[str, Sorted] = field(default_factory=dict)
+    _memo: dict[tuple[str, ...], object] = field(default_factory=dict)
     _listed: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _serial: int = 0
@@ -78,8 +64,23 @@ class RecordIndex:
             self._listed[level] = listed
         return listed[1]
 
-    def surnames(self, table: str) -> Surnames | None:
+    def surnames(self, table: str) -> Sorted | None:
+        """The identified index `table` by last name (None until built)."""
         return self._surnames.get(table)
+
+    def memo(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """A result derived from one index table alone (its name is key[0]), e.g. the surnames
+        like a searched one; never anything that depends on the caller (policy is not here)."""
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo = {}
+            found = self._memo[key] = compute()
+        return found  # type: ignore[return-value]
+
+    def persons(self, table: str) -> Sorted | None:
+        """The index `table` by person id (None until built)."""
+        return self._persons.get(table)
 
     def table(self, level: Level) -> str | None:
         """The index table of this level, rebuilt when a feed or the links change."""
@@ -123,11 +124,32 @@ class RecordIndex:
         for column in ("person_id", "household_id", *(
                 ["last_name"] if level == "identified" else [])):
             self.view.execute(f"CREATE INDEX {target}_{column} ON {target} ({column})")
+        arrow = self.view.arrow(f"SELECT * FROM {target}")
+        persons = {name: held for name, held in self._persons.items()
+                   if not name.startswith(f"record_index_{level}_")}
+        self._persons = {**persons, target: Sorted.of(arrow, "person_id")}
         if level == "identified":
             self.view.execute(f"CREATE OR REPLACE TABLE {target}_names AS SELECT DISTINCT "
                               f"last_name FROM {target} WHERE last_name IS NOT NULL")
-            self._surnames = {target: Surnames.of(self.view.arrow(f"SELECT * FROM {target}"))}
+            self._surnames = {target: Sorted.of(arrow, "last_name")}
         return target
+
+
+def readable_rows(rows: pa.Table, level: Level, accesses: Mapping[str, Access]) -> pa.Table:
+    """Arrow rows of the index restricted to readable datasets, withheld columns blanked (the
+    same rule as `readable_records`)."""
+    dataset = rows["dataset"]
+    rows = rows.filter(pc.is_in(dataset, value_set=pa.array(sorted(accesses), pa.string())))
+    for column in COLUMNS[level]:
+        hidden = sorted(d for d, a in accesses.items()
+                        if a.columns is not None and column not in a.columns)
+        if hidden and column in rows.column_names:
+            position = rows.column_names.index(column)
+            blank = pc.is_in(rows["dataset"], value_set=pa.array(hidden, pa.string()))
+            values = rows[column]
+            rows = rows.set_column(position, column, pc.if_else(
+                blank, pa.nulls(len(rows), values.type), values))
+    return rows
 
 
 def readable_records(index_table: str, level: Level, accesses: Mapping[str, Access],

@@ -5,6 +5,10 @@ in-process DuckDB database holding the newest version of each table it reads (se
 decrypted in memory by the lake, never on disk), indexed on the keys pages look up, and gives
 every request its own cursor (a DuckDB cursor is used by one thread at a time). A table is
 reloaded when the catalog lists a newer version. See ADR 0070.
+
+Point lookups by a key column (a person's households, a household's risk score) do not need a
+query plan: `lookup` answers them from the loaded Arrow table sorted once on that column
+(binary search, zero-copy slice); see ADR 0075.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from odahub.lake import Lake
 
@@ -31,10 +37,39 @@ def view_name(zone: str, name: str) -> str:
 
 
 @dataclass
+class Sorted:
+    """Rows in Arrow, sorted on one key column: the rows of a few keys are taken by position
+    (binary search on the sorted keys) instead of scanning or planning a query."""
+
+    table: pa.Table
+    keys: np.ndarray
+
+    @classmethod
+    def of(cls, table: pa.Table, column: str) -> Sorted:
+        key = pc.cast(table[column], pa.string())  # binary order, as numpy compares str
+        valid = pc.is_valid(key)
+        table, key = table.filter(valid), key.filter(valid)
+        order = pc.sort_indices(key)
+        return cls(table.take(order), key.take(order).to_numpy(zero_copy_only=False).astype(str))
+
+    def rows(self, keys: list[str]) -> pa.Table:
+        """Every row of these keys, key by key in the order given."""
+        wanted = np.array(keys, dtype=str)
+        starts = np.searchsorted(self.keys, wanted, side="left")
+        ends = np.searchsorted(self.keys, wanted, side="right")
+        if len(keys) == 1:  # one key: a zero-copy slice
+            return self.table.slice(int(starts[0]), int(ends[0] - starts[0]))
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]
+                                   or [np.array([], dtype=np.int64)])
+        return self.table.take(pa.array(positions, pa.int64()))
+
+
+@dataclass
 class _Loaded:
     version_id: int
     checked: float
     columns: list[str]
+    by: dict[str, Sorted] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +123,21 @@ class LakeView:
         finally:
             cursor.close()
         return list(arrow.column_names)
+
+    def lookup(self, zone: str, name: str, column: str,
+               keys: list[str]) -> pa.Table | None:
+        """The rows of the newest zone/name whose `column` equals one of `keys` (as text), or
+        None if there is no such table or column."""
+        loaded = self.loaded(zone, name)
+        if loaded is None or column not in loaded.columns:
+            return None
+        by = loaded.by.get(column)
+        if by is None:  # first lookup on this column of this version: sort a copy once
+            with self._lock:
+                by = loaded.by.get(column) or Sorted.of(
+                    self.arrow(f"SELECT * FROM {view_name(zone, name)}"), column)
+                loaded.by[column] = by
+        return by.rows(keys)
 
     def columns(self, table: str) -> list[str]:
         for (zone, name), loaded in self._loaded.items():

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from odahub.governance.policy import PolicyCache
 from odahub.hub import Hub
 from odahub.model import CanonicalModel, load_model
 from odahub.web.auth import CallerCache
@@ -26,6 +27,8 @@ class WebSettings:
 
     secret: bytes
     cookie_secure: bool | None = None  # None: secure exactly when the request came over https
+    # How long a verified session/token and a user's policy inputs are reused in this process
+    # (ADR 0072, 0074); a governance change audited by this process takes effect at once.
     caller_trust_seconds: float = 5.0
     upload_limit_bytes: int = 200 * 1024 * 1024
 
@@ -39,6 +42,7 @@ class Serving:
     view: LakeView
     index: RecordIndex
     callers: CallerCache = field(default_factory=CallerCache)
+    policy: PolicyCache = field(default_factory=PolicyCache)
     model: CanonicalModel = field(default_factory=load_model)
     _metadata: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
@@ -69,4 +73,5 @@ def build_serving(hub: Hub, settings: WebSettings | None = None) -> Serving:
     web_settings = settings or WebSettings(secret=load_or_create_secret(hub.settings.home))
     view = LakeView(hub.lake)
     return Serving(hub=hub, settings=web_settings, view=view, index=RecordIndex(view),
-                   callers=CallerCache(ttl=web_settings.caller_trust_seconds))
+                   callers=CallerCache(ttl=web_settings.caller_trust_seconds),
+                   policy=PolicyCache(ttl=web_settings.caller_trust_seconds))

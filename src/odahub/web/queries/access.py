@@ -12,8 +12,11 @@ from odahub.web.serving import Serving
 
 
 def readable(serving: Serving, principal: Principal, level: Level) -> dict[str, Access]:
-    """Every dataset this principal may read at this level, for its purpose (deny by default)."""
-    return policy.readable(serving.hub.catalog, principal, level)
+    """Every dataset this principal may read at this level, for its purpose (deny by default).
+
+    Decided for every read on today's date; only the inputs (the user's row, the purpose's
+    agreements and grants) are reused for a few seconds (ADR 0074)."""
+    return policy.readable(serving.hub.catalog, principal, level, cache=serving.policy)
 
 
 def best_level(serving: Serving, principal: Principal) -> Level:

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from odahub.governance import Level, Principal
-from odahub.web.index import readable_records
+from odahub.governance.policy import Access
+from odahub.web.index import readable_records, readable_rows
 from odahub.web.queries import access, catalogue, risk
 from odahub.web.serving import Serving
 
@@ -40,10 +44,7 @@ def person_view(serving: Serving, principal: Principal, person_id: str,
     level = level or ("identified" if identified else "pseudonymised")
     readable = identified if level == "identified" else access.readable(
         serving, principal, "pseudonymised")
-    index = serving.index.table(level)
-    rows = [] if index is None or not readable else serving.view.rows(
-        f"SELECT * FROM {readable_records(index, level, readable, 'person_id = ?')} "
-        "ORDER BY event_date DESC NULLS LAST, dataset, record_id", [person_id])
+    rows = records_of(serving, level, readable, person_id)
     if not rows:
         access.refuse(serving, principal, "person.view", person_id)
     datasets = sorted({r["dataset"] for r in rows})
@@ -58,6 +59,25 @@ def person_view(serving: Serving, principal: Principal, person_id: str,
     access.record(serving, principal, "person.view", subjects=[person_id],
                   details={"level": level, "datasets": datasets})
     return view
+
+
+def records_of(serving: Serving, level: Level, readable: dict[str, Access],
+               person_id: str) -> list[dict[str, Any]]:
+    """The person's readable records, newest first (a slice of the index by person id)."""
+    index = serving.index.table(level)
+    if index is None or not readable:
+        return []
+    persons = serving.index.persons(index)
+    if persons is None:
+        return serving.view.rows(
+            f"SELECT * FROM {readable_records(index, level, readable, 'person_id = ?')} "
+            "ORDER BY event_date DESC NULLS LAST, dataset, record_id", [person_id])
+    records = readable_rows(persons.rows([person_id]), level, readable)
+    order = pc.sort_indices(records, sort_keys=[
+        ("event_date", "descending", "at_end"), ("dataset", "ascending", "at_end"),
+        ("record_id", "ascending", "at_end")])
+    rows: list[dict[str, Any]] = records.take(order).to_pylist()
+    return rows
 
 
 def identity(rows: list[dict[str, Any]], level: Level) -> dict[str, Any]:
@@ -103,18 +123,24 @@ def agencies(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def households(serving: Serving, person_id: str) -> list[dict[str, Any]]:
     """Households this person belonged to over time, each with its members in that period."""
-    table = serving.view.table("linked", "households")
-    if table is None:
+    stays = serving.view.lookup("linked", "households", "person_id", [person_id])
+    if stays is None or len(stays) == 0:
         return []
-    mine = serving.view.rows(f"SELECT household_id, valid_from, valid_to FROM {table} "
-                             "WHERE person_id = ? ORDER BY valid_from DESC NULLS LAST",
-                             [person_id])
-    if not mine:
-        return []
-    for stay in mine:  # one indexed lookup per household (a person has a few)
-        stay["members"] = serving.view.rows(
-            f"SELECT person_id, valid_from, valid_to FROM {table} WHERE household_id = ? "
-            "AND person_id <> ? ORDER BY valid_from, person_id",
-            [stay["household_id"], person_id])
-    return mine
+    mine: list[dict[str, Any]] = stays.select(["household_id", "valid_from", "valid_to"]).take(
+        pc.sort_indices(stays, sort_keys=[("valid_from", "descending", "at_end")])).to_pylist()
+    ids = [str(stay["household_id"]) for stay in mine]
+    together = serving.view.lookup("linked", "households", "household_id", sorted(set(ids)))
+    assert together is not None
+    together = together.select(["household_id", "person_id", "valid_from", "valid_to"]).filter(
+        pc.not_equal(pc.cast(together["person_id"], pa.string()), person_id))  # not the person
 
+    together = together.take(pc.sort_indices(together, sort_keys=[
+        ("household_id", "ascending", "at_end"), ("valid_from", "ascending", "at_end"),
+        ("person_id", "ascending", "at_end")]))
+    members: dict[str, list[dict[str, Any]]] = {}
+    for member in together.to_pylist():  # the members of a few households
+        household = str(member.pop("household_id"))
+        members.setdefault(household, []).append(member)
+    for stay, household in zip(mine, ids, strict=True):
+        stay["members"] = members.get(household, [])
+    return mine

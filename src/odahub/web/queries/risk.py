@@ -108,13 +108,13 @@ def scores_for(serving: Serving, person_id: str, household_ids: set[str]) -> lis
         entity = entity_column(serving.view.columns(view))
         wanted = [person_id] if entity == "person_id" else sorted(
             i for i in household_ids if i) if entity == "household_id" else []
-        for entity_id in wanted:  # indexed equality lookups, one per id
-            for row in serving.view.rows(
-                    f"SELECT CAST({quote(entity)} AS VARCHAR) AS entity_id, * FROM {view} "
-                    f"WHERE {quote(entity)} = ?", [entity_id]):
-                row["model"] = model
-                row["explanation"] = explain(row.get("factors"))
-                found.append(row)
+        scores = serving.view.lookup("marts", f"risk_{model}", entity, wanted) if (
+            wanted) else None  # a binary search per id, no query plan
+        for row in [] if scores is None else scores.to_pylist():
+            row = {"entity_id": str(row[entity]), **row}
+            row["model"] = model
+            row["explanation"] = explain(row.get("factors"))
+            found.append(row)
     return found
 
 
