@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, check_accessibility, choose_purpose
+from tests.e2e.conftest import check_accessibility, choose_purpose
 from tests.web.small_hub import UPLOAD_CSV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-README_IMAGE = Path(__file__).parents[2] / "docs" / "img" / "screenshot.png"
 
 
 def test_practitioner_search_person_risk(page_for) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +25,6 @@ def test_practitioner_search_person_risk(page_for) -> None:  # type: ignore[no-u
     page.locator("#risk-da_escalation summary").click()
     page.get_by_text("domestic abuse incidents in 12 months").wait_for()
     check_accessibility(page, "person")
-    shutil.copy(SCREENSHOTS / "person.png", README_IMAGE)
 
 
 def test_officer_reviews_a_risk_list_row(page_for) -> None:  # type: ignore[no-untyped-def]

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from odahub.engine import Engine
 from odahub.errors import SpecError
+
+if TYPE_CHECKING:  # pandas is heavy; loaded only where a frame is built (CLI start-up time)
+    import pandas as pd
 
 # Outcome -> the canonical event types counted for it (as in the Bristol evaluation's measures).
 OUTCOMES: dict[str, tuple[str, ...]] = {
