@@ -15,7 +15,6 @@ the records that carry at least one link role.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -29,22 +28,12 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from odahub.config import Settings, default_database_url  # noqa: E402
+from bench.common import open_hub, print_report  # noqa: E402
 from odahub.hub import Hub  # noqa: E402
 from odahub.link import outputs  # noqa: E402
 from odahub.link.evaluate import evaluate  # noqa: E402
 from odahub.link.prepare import prepare, read_union  # noqa: E402
 from odahub.link.run import LinkOptions, link  # noqa: E402
-from odahub.privacy.keystore import KeyStore  # noqa: E402
-
-
-def open_hub(home: Path, create: bool) -> Hub:
-    settings = Settings(home=home, database_url=default_database_url(home))
-    KeyStore.open(settings, create=create)
-    hub = Hub(settings=settings, key_provider_factory=KeyStore.open)
-    if create:
-        hub.initialise()
-    return hub
 
 
 def build(work: Path, persons: int, seed: int) -> tuple[Hub, Path, dict[str, Any]]:
@@ -122,11 +111,7 @@ def main() -> None:
     report["must_show"] = pairwise["precision"] >= 0.98 and pairwise["recall"] >= 0.97
     linkable = report["linkable_persons_pairwise"]
     report["must_show_linkable"] = linkable["precision"] >= 0.98 and linkable["recall"] >= 0.97
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-        return
-    for key, value in report.items():
-        print(f"{key:22} {value}")
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":

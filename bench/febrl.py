@@ -28,12 +28,11 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from odahub.config import Settings, default_database_url  # noqa: E402
+from bench.common import open_hub  # noqa: E402
 from odahub.hub import Hub  # noqa: E402
 from odahub.link import outputs  # noqa: E402
 from odahub.link.evaluate import evaluate  # noqa: E402
 from odahub.link.run import link  # noqa: E402
-from odahub.privacy.keystore import KeyStore  # noqa: E402
 
 SPEC = """dataset: {name}
 partner: febrl
@@ -66,14 +65,6 @@ def truth_of(frames: dict[str, pd.DataFrame]) -> pa.Table:
         rows.append(pd.DataFrame({"dataset": name, "record_id": ids,
                                   "person_id": "S" + ids.str.extract(r"rec-(\d+)-")[0]}))
     return pa.Table.from_pandas(pd.concat(rows), preserve_index=False)
-
-
-def new_hub(home: Path) -> Hub:
-    settings = Settings(home=home, database_url=default_database_url(home))
-    KeyStore.open(settings, create=True)
-    hub = Hub(settings=settings, key_provider_factory=KeyStore.open)
-    hub.initialise()
-    return hub
 
 
 def feed_in(hub: Hub, frames: dict[str, pd.DataFrame], work: Path) -> str:
@@ -268,7 +259,7 @@ def _scores(links: pa.Table, truth: pa.Table) -> dict[str, Any]:
 def compare(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The three approaches on the same records: those ingest accepted through the feeds."""
     with tempfile.TemporaryDirectory() as folder:
-        hub = new_hub(Path(folder) / "home")
+        hub = open_hub(Path(folder) / "home")
         route = feed_in(hub, frames, Path(folder))
         kept = accepted_records(hub, frames)
         truth = truth_of(kept)

@@ -19,7 +19,6 @@ as real data. Deterministic by seed.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import sys
@@ -36,9 +35,8 @@ import pyarrow.compute as pc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from odahub.config import Settings, default_database_url  # noqa: E402
+from bench.common import open_hub, print_report  # noqa: E402
 from odahub.hub import Hub  # noqa: E402
-from odahub.privacy.keystore import KeyStore  # noqa: E402
 from odahub.synth.pools import build_pools  # noqa: E402
 
 LETTERS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
@@ -201,14 +199,6 @@ def split_delivery(tables: dict[str, pa.Table], truth: pa.Table, share: float, s
 
 
 # -- running -----------------------------------------------------------------------------------
-def open_hub(home: Path) -> Hub:
-    settings = Settings(home=home, database_url=default_database_url(home))
-    KeyStore.open(settings, create=True)
-    hub = Hub(settings=settings, key_provider_factory=KeyStore.open)
-    hub.initialise()
-    return hub
-
-
 def write_identified(hub: Hub, table: pa.Table, name: str) -> None:
     with hub.lake.new_version("identified", name, rows_read=table.num_rows,
                               rows_accepted=table.num_rows) as writer:
@@ -426,11 +416,7 @@ def main() -> None:
         report["single_record_match"] = match_latency(hub, delivery, args.queries)
         hub.close()
     report["load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-        return
-    for key, value in report.items():
-        print(f"{key:22} {value}")
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":

@@ -30,23 +30,13 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from odahub.config import Settings, default_database_url  # noqa: E402
+from bench.common import open_hub  # noqa: E402
 from odahub.hub import Hub  # noqa: E402
 from odahub.privacy.evaluate import evaluate  # noqa: E402
-from odahub.privacy.keystore import KeyStore  # noqa: E402
 
 NOTES = "case_notes"
 MONTHS = "|".join(m for m in (*calendar.month_name, *calendar.month_abbr) if m)
 WRITTEN_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{MONTHS})\.?,? \d{{4}}\b")
-
-
-def open_hub(home: Path, create: bool) -> Hub:
-    settings = Settings(home=home, database_url=default_database_url(home))
-    KeyStore.open(settings, create=create)
-    hub = Hub(settings=settings, key_provider_factory=KeyStore.open)
-    if create:
-        hub.initialise()
-    return hub
 
 
 def build(home: Path, county: Path, persons: int, seed: int) -> Hub:

@@ -139,3 +139,22 @@ def test_link_match_cli_prints_candidates_as_json(linked_hub: Hub) -> None:
     assert answer["candidates"][0]["record"].startswith("febrl3:")
     bad = odahub(linked_hub.settings.home, "link", "match", "nonsense", "--json")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_a_model_trained_on_other_comparisons_is_retrained_not_scored(linked_hub: Hub) -> None:
+    from copy import deepcopy
+
+    from odahub.errors import NotFound
+    from odahub.link import model as link_model
+
+    stored = link_model.require_latest(linked_hub.catalog)
+    assert link_model.is_current(stored)
+    older = deepcopy(stored)
+    older.settings["comparisons"][0]["comparison_levels"].pop()  # a level this version added
+    assert not link_model.is_current(older)
+    saved = link_model.save(linked_hub.catalog, older)
+    with pytest.raises(NotFound, match="--retrain"):
+        link_model.require_latest(linked_hub.catalog)
+    stats = link(linked_hub, LinkOptions(mode="incremental"))
+    assert stats["mode"] == "full" and stats["model_id"] != saved.id
+    assert link_model.is_current(link_model.require_latest(linked_hub.catalog))

@@ -204,6 +204,18 @@ def linker_for(api: DatabaseAPISubClass, tables: SplinkDataFrame | list[SplinkDa
     return Linker(tables, fresh, log_level=None)
 
 
+def is_current(model: TrainedModel) -> bool:
+    """Whether the stored model was trained on this version's comparisons (same names, same
+    levels): a model from before a change of comparisons can't be scored, only retrained."""
+    fresh = settings_creator(model.roles, model.extra_blocking).get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+
+    def shape(settings: dict[str, Any]) -> list[tuple[str, int]]:
+        return [(c.get("output_column_name", ""), len(c["comparison_levels"]))
+                for c in settings["comparisons"]]
+
+    return shape(fresh) == shape(model.settings)
+
+
 # -- persistence -------------------------------------------------------------------------------
 def save(catalog: Catalog, model: TrainedModel) -> TrainedModel:
     with catalog.session() as session:
@@ -230,4 +242,7 @@ def require_latest(catalog: Catalog) -> TrainedModel:
     model = latest(catalog)
     if model is None:
         raise NotFound("no linkage model yet: run `odahub link --full` first")
+    if not is_current(model):
+        raise NotFound("the stored linkage model predates this version's comparisons: "
+                       "run `odahub link --full --retrain`")
     return model

@@ -71,6 +71,8 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     profiles = collapse(hub.engine, prepared.records, _names(previous),
                         {record for pair in links + non_links for record in pair})
     stored = link_model.latest(hub.catalog)
+    if stored is not None and not link_model.is_current(stored):
+        stored = None  # trained on other comparisons (an older version): train afresh
     incremental = (options.mode == "incremental" and stored is not None and not options.retrain
                    and previous.num_rows > 0 and stored.roles == prepared.roles
                    and changed == 0)  # a re-delivery changed linked records: re-score all
