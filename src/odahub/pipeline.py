@@ -14,7 +14,6 @@ from odahub.governance import step as governance_step
 from odahub.hub import Hub
 from odahub.ingest import step as ingest_step
 from odahub.link import step as link_step
-from odahub.link.run import LinkOptions, link
 from odahub.privacy import step as privacy_step
 from odahub.synth import step as synth_step
 
@@ -43,20 +42,9 @@ STEPS: list[tuple[str, Step]] = [
 ]
 
 
-def link_afresh(hub: Hub, state: PipelineState) -> dict[str, Any]:
-    """Re-link every record: an incremental link keeps the match of records it has linked
-    before even when a re-delivery changed their identifiers (a rectification, say)."""
-    stats = link(hub, LinkOptions(mode="full"))
-    return {k: stats[k] for k in ("mode", "records", "persons", "households")}
-
-
-AFTER_INGEST: list[tuple[str, Step]] = [
-    ("privacy", privacy_step.run),
-    ("link", link_afresh),
-    ("analyse", analyse_step.run),
-    ("benefits", benefits_step.run),
-    ("retention", governance_step.run_retention),
-]
+# The stages a corrected re-delivery must flow through (link re-scores in full when a
+# re-delivery changed records it had linked).
+AFTER_INGEST = STEPS[[name for name, _ in STEPS].index("ingest") + 1:]
 
 
 def run_after_ingest(hub: Hub) -> dict[str, Any]:

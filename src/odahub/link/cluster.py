@@ -18,13 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from splink.internals.database_api import DatabaseAPISubClass
 
 EDGE_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
                          ("match_probability", pa.float64())])
 
 
-def cluster(api: DatabaseAPISubClass | None, nodes: pa.Array, edges: pa.Table,
+def cluster(nodes: pa.Array, edges: pa.Table,
             forced_links: list[tuple[str, str]], forced_non_links: list[tuple[str, str]],
             ) -> pa.Table:
     """unique_id → cluster_key (the smallest unique_id of the cluster), for every node."""

@@ -245,11 +245,17 @@ def comparisons_for(roles: list[str]) -> list[ComparisonCreator | dict[str, Any]
     return made
 
 
-def blocking_rules_for(roles: list[str], extra: list[list[str]] | None = None,
-                       ) -> list[BlockingRuleCreator | dict[str, Any]]:
+def blocking_columns(roles: list[str], extra: list[list[str]] | None = None,
+                     ) -> list[tuple[str, ...]]:
+    """The column lists of the blocking rules for these roles (plus affordable extras)."""
     chosen = [cols for cols in BLOCKING if _available(cols, roles)]
     chosen += [tuple(cols) for cols in extra or [] if tuple(cols) not in chosen]
-    return [block_on(*cols) for cols in chosen]
+    return chosen
+
+
+def blocking_rules_for(roles: list[str], extra: list[list[str]] | None = None,
+                       ) -> list[BlockingRuleCreator | dict[str, Any]]:
+    return [block_on(*cols) for cols in blocking_columns(roles, extra)]
 
 
 def affordable(engine: Engine, records: str, roles: list[str], size: int,

@@ -34,16 +34,6 @@ QUERY_DATASET = "query"
 LEFT, RIGHT = "odahub_match_candidates", "odahub_match_query"
 
 
-def blocking_columns(roles: list[str], extra: list[list[str]]) -> list[tuple[str, ...]]:
-    """The column lists of the model's blocking rules (as `comparisons.blocking_rules_for`)."""
-    def available(cols: tuple[str, ...]) -> bool:
-        return all(comparisons.DERIVED.get(c, c) in roles for c in cols)
-
-    chosen = [cols for cols in comparisons.BLOCKING if available(cols)]
-    chosen += [tuple(cols) for cols in extra if tuple(cols) not in chosen]
-    return chosen
-
-
 class Matcher:
     """A prebuilt blocking index over the linked profiles, and the stored model to score with."""
 
@@ -68,7 +58,7 @@ class Matcher:
         self.linker = link_model.linker_for(self.api, every, self.model)
         for column in self.linker._settings_obj._term_frequency_columns:
             self.linker.table_management.compute_tf_table(column.unquote().name)
-        self.rules = blocking_columns(self.model.roles, self.model.extra_blocking)
+        self.rules = comparisons.blocking_columns(self.model.roles, self.model.extra_blocking)
         self.index = [self._sorted_hashes(cols) for cols in self.rules]
         self.scoring_sql = self._compile()
         self.build_seconds = time.perf_counter() - started

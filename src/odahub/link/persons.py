@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,15 +51,9 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
     first = _first_free([prior["old_id"].unique(), history_before["old_id"].unique(),
                          history_before["new_id"].unique()])
     assigned = assign_ids(engine, members, prior, "P-", first)
-    engine.register("link_assigned", assigned.members)
-    engine.register("link_edges", edges)
-    engine.register("link_records", prepared.records.select(["unique_id", "dataset", "record_id"]))
-    engine.register("link_members", profile_of.select(["unique_id", "profile_id"]))
-    try:
-        links = engine.sql(_LINKS_SQL)
-    finally:
-        for name in ("link_assigned", "link_edges", "link_records", "link_members"):
-            engine.unregister(name)
+    links = _record_links(hub, assigned.members, edges,
+                          prepared.records.select(["unique_id", "dataset", "record_id"]),
+                          profile_of.select(["unique_id", "profile_id"]))
     history = _history(history_before, assigned.history, run_id)
     count = len(assigned.members["id"].unique())
     return PersonTables(links=links, history=history, count=count)
@@ -82,17 +75,11 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     assigned = assign_ids(engine, members, prior, "P-", first)
     records = prepared.records.select(["unique_id", "dataset", "record_id"])
-    engine.register("link_assigned", assigned.members)
-    engine.register("link_edges", edges)
-    engine.register("link_records", records.filter(
-        pc.is_in(records["unique_id"], clusters["unique_id"])))
-    engine.register("link_members", profile_of.select(["unique_id", "profile_id"]).filter(
-        pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
-    try:
-        changed = engine.sql(_LINKS_SQL)
-    finally:
-        for name in ("link_assigned", "link_edges", "link_records", "link_members"):
-            engine.unregister(name)
+    changed = _record_links(
+        hub, assigned.members, edges,
+        records.filter(pc.is_in(records["unique_id"], clusters["unique_id"])),
+        profile_of.select(["unique_id", "profile_id"]).filter(
+            pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
     kept = pa.table({"unique_id": names, "dataset": previous["dataset"],
                      "record_id": previous["record_id"], "person_id": previous["person_id"],
                      "match_probability": previous["match_probability"]}).filter(
@@ -101,6 +88,21 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
                              ).sort_by("unique_id")
     return PersonTables(links=links, history=_history(history_before, assigned.history, run_id),
                         count=len(pc.unique(links["person_id"])))
+
+
+def _record_links(hub: Hub, assigned: pa.Table, edges: pa.Table, records: pa.Table,
+                  members: pa.Table) -> pa.Table:
+    """Each record's person id and link confidence (`_LINKS_SQL` over these inputs)."""
+    engine = hub.engine
+    inputs = {"link_assigned": assigned, "link_edges": edges, "link_records": records,
+              "link_members": members}
+    for name, table in inputs.items():
+        engine.register(name, table)
+    try:
+        return engine.sql(_LINKS_SQL)
+    finally:
+        for name in inputs:
+            engine.unregister(name)
 
 
 def _history(before: pa.Table, changes: pa.Table, run_id: int) -> pa.Table:
@@ -135,7 +137,7 @@ ORDER BY r.unique_id
 """
 
 
-def household_tables(hub: Hub, api: Any, prepared: LinkInput, links: pa.Table) -> HouseholdTables:
+def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> HouseholdTables:
     engine = hub.engine
     records = prepared.records
     columns = [c for c in ("uprn", "postcode", "address", "event_date", "household_ref")
@@ -161,7 +163,7 @@ def household_tables(hub: Hub, api: Any, prepared: LinkInput, links: pa.Table) -
     finally:
         for name in ("hh_records", "hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
             engine.unregister(name)
-    tokens = hh.uprn_tokens(hub.lake, sorted(set(records["dataset"].to_pylist())))
+    tokens = hh.uprn_tokens(hub.lake, sorted(pc.unique(records["dataset"]).to_pylist()))
     households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
     count = len(households["household_id"].unique())

@@ -65,8 +65,7 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     prepared = prepare(hub, union)
     previous = outputs.read(hub, "links")
     identified = _identified_versions(hub, options.datasets)
-    last = _last_run_stats(hub) or {}
-    changed = _changed_records(hub, union, identified, last.get("identified_versions") or {})
+    last = _last_run_stats(hub)
     links, non_links = review.decisions(hub.catalog)
     profiles = collapse(hub.engine, prepared.records, _names(previous),
                         {record for pair in links + non_links for record in pair})
@@ -74,8 +73,12 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     if stored is not None and not link_model.is_current(stored):
         stored = None  # trained on other comparisons (an older version): train afresh
     incremental = (options.mode == "incremental" and stored is not None and not options.retrain
-                   and previous.num_rows > 0 and stored.roles == prepared.roles
-                   and changed == 0)  # a re-delivery changed linked records: re-score all
+                   and previous.num_rows > 0 and stored.roles == prepared.roles)
+    changed = 0
+    if incremental:  # a re-delivery that changed linked records is re-scored in full
+        changed = _changed_records(hub, union, identified,
+                                   (last or {}).get("identified_versions") or {})
+        incremental = changed == 0
     run_id = _start_run(hub, "incremental" if incremental else "full")
     api = splink_api(hub.engine)
     every = register(api, profiles.records, "records")
@@ -99,16 +102,16 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     edges = scored.pairs.filter(pc.greater_equal(scored.pairs["match_probability"],
                                                  stored.threshold))
     persons: PersonTables | None = None
-    if fresh is not None and _local_update_allowed(hub, prepared, previous, fingerprint):
+    if fresh is not None and _local_update_allowed(last, prepared, previous, fingerprint):
         persons = _local_persons(hub, prepared, profiles, edges, fresh, stored, previous,
                                  non_links, run_id)
     if persons is None:
         clusters = profiles.expand(
-            cluster(api, profiles.records["unique_id"], edges, links, non_links))
+            cluster(profiles.records["unique_id"], edges, links, non_links))
         persons = person_tables(hub, prepared, clusters, edges, previous, run_id,
                                 profiles.members)
     options.phase("households")
-    households = household_tables(hub, api, prepared, persons.links)
+    households = household_tables(hub, prepared, persons.links)
     options.phase("write")
     tables = {"links": households.links, "households": households.households,
               "id_history": persons.history, "pairs": _review_floor(scored.pairs, stored)}
@@ -192,9 +195,9 @@ def _decisions_fingerprint(links: list[tuple[str, str]],
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _local_update_allowed(hub: Hub, prepared: Any, previous: pa.Table, fingerprint: str) -> bool:
+def _local_update_allowed(last: dict[str, Any] | None, prepared: Any, previous: pa.Table,
+                          fingerprint: str) -> bool:
     """The previous persons are a valid base: same decisions, and every record still there."""
-    last = _last_run_stats(hub)
     if last is None or last.get("decisions") != fingerprint:
         return False
     present = pc.is_in(_names(previous), prepared.records["unique_id"])

@@ -165,10 +165,8 @@ class LakeView:
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         cursor = self.connection.cursor()
         try:
-            cursor.execute(sql, params or [])
-            reader = cursor.to_arrow_reader()
-            assert reader is not None, sql
-            table: pa.Table = reader.read_all()
+            # a relation's Arrow output, not the DB-API result's (which copies every row again)
+            table: pa.Table = cursor.sql(sql, params=params or None).to_arrow_table()
             return table
         finally:
             cursor.close()
