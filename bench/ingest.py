@@ -1,6 +1,6 @@
 """Ingest benchmark: a large CSV through `odahub ingest` vs DuckDB's own CSV -> Parquet COPY.
 
-    python bench/ingest.py [--gb 1.0] [--workdir /tmp/odahub-bench] [--plain]
+    python bench/ingest.py [--gb 1.0] [--workdir /tmp/odahub-bench] [--plain] [--reuse]
 
 Prints rows/s, the ingest's peak memory (RSS of the process that ran it) and the ratio of
 our throughput to DuckDB's COPY of the same file in the same run. Targets: ratio >= 0.5 and
@@ -10,7 +10,8 @@ standardisation, quarantine split, quality profile and encryption of the identif
 Also printed: the load average, and the ratio of CPU seconds (COPY's over the ingest's), which
 moves less than wall time when other work shares the machine. `--plain` runs the ingest a
 second time with sealed zones written unencrypted (measurement only, never a hub setting) to
-show what Parquet modular encryption costs.
+show what Parquet modular encryption costs. `--reuse` keeps the generated CSV in the workdir
+and uses it again on the next run of the same size (repeated measurements, less disk churn).
 """
 
 from __future__ import annotations
@@ -126,11 +127,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/odahub-bench"))
     parser.add_argument("--plain", action="store_true",
                         help="also time the ingest with encryption off (measurement only)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the CSV and reuse one generated at the same size")
     args = parser.parse_args()
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    args.workdir.mkdir(parents=True)
-    csv = args.workdir / "incidents.csv"
-    rows = generate(csv, args.gb)
+    csv, rows = prepare(args.workdir, args.gb, args.reuse)
     size = csv.stat().st_size
     print(f"CSV: {size / 1e9:.2f} GB, {rows:,} rows")
 
@@ -152,7 +152,30 @@ def main() -> None:
               f"ratio {duck_seconds / plain_seconds:.2f}; CPU-time ratio "
               f"{duck_cpu / plain_cpu:.2f}")
     print("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
-    shutil.rmtree(args.workdir, ignore_errors=True)
+    clean(args.workdir, keep_csv=args.reuse)
+
+
+def clean(workdir: Path, keep_csv: bool) -> None:
+    if not keep_csv:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
+    for leftover in workdir.iterdir():
+        if not leftover.name.startswith("incidents."):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+
+
+def prepare(workdir: Path, gigabytes: float, reuse: bool) -> tuple[Path, int]:
+    """The CSV and its row count: generated afresh, or the kept one if `reuse` and same size."""
+    csv, rows_file = workdir / "incidents.csv", workdir / "incidents.rows"
+    wanted = int(gigabytes * 1e9 / ROW_BYTES)
+    if reuse and csv.exists() and rows_file.exists() and int(rows_file.read_text()) == wanted:
+        clean(workdir, keep_csv=True)  # a home left by an interrupted run would be a duplicate
+        return csv, wanted
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    rows = generate(csv, gigabytes)
+    rows_file.write_text(str(rows))
+    return csv, rows
 
 
 if __name__ == "__main__":

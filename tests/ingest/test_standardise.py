@@ -85,6 +85,55 @@ def test_nhs_number_check_digit_nulls_and_flags_but_keeps_the_row(engine: DuckDB
     assert bad["_reject_reason"] is None  # the row is kept
 
 
+@pytest.mark.parametrize(("given", "expected"), [
+    ("cb2 1tn", "CB2 1TN"), ("SW1A 1AA", "SW1A 1AA"), ("w11aa", "W1 1AA"),
+    ("CB2  1TN", "CB2 1TN"), ("cb2-1tn", "CB2 1TN"), ("C B 2 1 T N", "CB2 1TN"),
+    ("CB2 1TÑ", None), ("bad", None), ("\u00a0cb2 1tn ", "CB2 1TN"), ("   ", None)])
+def test_postcode_fast_path_agrees_with_the_full_cleaning(engine: DuckDBEngine, given: str,
+                                                          expected: str | None) -> None:
+    row = one(engine, pc=given)
+    assert row["postcode"] == expected
+    # Flagged only if there was a value (blank is missing, not invalid).
+    assert ("postcode:invalid" in row["_flags"]) == (expected is None and given.strip() != "")
+
+
+NAMES = """\
+dataset: people
+partner: council
+format: csv
+record_id: ref
+columns:
+  fn: {role: first_name}
+  ln: {role: last_name}
+"""
+
+
+@pytest.mark.parametrize(("given", "first", "last"), [
+    ("Zoë", "ZOË", "ZOË"), (" o’neill ", "O'NEILL", "O'NEILL"), ("Mr John", "JOHN", "MR JOHN"),
+    ("\u00a0Ann\u00a0", "ANN", "ANN"), ("   ", None, None), ("Mr", "MR", "MR")])
+def test_first_and_last_names_read_untrimmed_text_as_if_trimmed(
+        engine: DuckDBEngine, given: str, first: str | None, last: str | None) -> None:
+    table = pa.table({"ref": ["R1"], "fn": [given], "ln": [given], "_source_row": [1]})
+    plan = build_plan(parse_spec(NAMES), table.column_names, "f.csv", "names", {})
+    engine.register("names", table)
+    try:
+        row = engine.sql(plan.sql).to_pylist()[0]
+    finally:
+        engine.unregister("names")
+    assert (row["first_name"], row["last_name"]) == (first, last)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("401-023-2137", "4010232137"), ("4010232137", "4010232137"), ("401 023 21", None),
+    ("+010232137", None), ("1e09232137", None), ("0x12345678", None), ("401.023213", None),
+    ("40102321370", None), ("４010232137", None)])
+def test_nhs_numbers_are_ten_digits_once_spaces_and_hyphens_go(engine: DuckDBEngine, given: str,
+                                                               expected: str | None) -> None:
+    row = one(engine, nhs=given)
+    assert row["nhs_number"] == expected
+    assert row["_flags"] == ([] if expected else ["nhs_number:check_digit"])
+
+
 def test_impossible_future_and_implausible_dates_go_to_quarantine(engine: DuckDBEngine) -> None:
     rows = standardise(engine, [
         {"ref": "1", "born": "31/02/1980", "seen": "01/02/2021"},
@@ -129,3 +178,17 @@ def test_codes_contacts_and_types(engine: DuckDBEngine) -> None:
     assert odd["sex"] == "U" and odd["ni_number"] is None and odd["kids"] is None
     assert set(odd["_flags"]) == {"ni_number:invalid", "phone:invalid", "email:invalid",
                                   "kids:integer"}
+
+
+@pytest.mark.parametrize("given", [" 05/11/1999", "05/11/1999 ", "\u00a005/11/1999\u00a0"])
+def test_dates_with_spaces_at_the_ends_parse_as_if_trimmed(engine: DuckDBEngine,
+                                                           given: str) -> None:
+    row = one(engine, born=given)
+    assert row["date_of_birth"] == date(1999, 11, 5) and row["_reject_reason"] is None
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("f", "F"), (" Male ", "M"), ("\u00a0m", "M"), ("x", "U"), ("  ", None)])
+def test_sex_codes_are_read_as_if_trimmed(engine: DuckDBEngine, given: str,
+                                          expected: str | None) -> None:
+    assert one(engine, gender=given)["sex"] == expected

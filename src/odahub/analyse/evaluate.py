@@ -44,11 +44,14 @@ class Split:
     test: date
 
 
-def splits(start: date, end: date, horizon: int, folds: int = 1, fold_step: int = 365,
+def splits(start: date, end: date, horizon: int, folds: int | None = 1, fold_step: int = 365,
            step: int = 182) -> list[Split]:
-    """Rolling origins `fold_step` apart, newest first; training snapshots every `step` days."""
+    """Rolling origins `fold_step` apart, newest first; training snapshots every `step` days.
+
+    `folds=None` takes as many origins as the history allows (each needs a training snapshot
+    with `MIN_HISTORY_DAYS` of history before it)."""
     out = []
-    for fold in range(folds):
+    for fold in range(folds if folds is not None else (end - start).days // fold_step + 1):
         test = end - timedelta(days=horizon + fold * fold_step)
         calibrate = test - timedelta(days=horizon)
         train, at = [], calibrate - timedelta(days=horizon)

@@ -25,6 +25,25 @@ SPECIAL = {
     "moves_36m": "moves between areas in 3 years", "residents": "residents",
     "adolescents": "residents aged 10-17", "known_residents": "residents known to services",
     "found_here_36m": "missing persons found here in 3 years",
+    **{  # domestic abuse from linked police data (marts.da_aggregates)
+        "da_perpetrator_decayed": "DA incidents as the perpetrator (recent weigh more)",
+        "da_victim_decayed": "DA incidents as the victim (recent weigh more)",
+        "violent_crime_decayed": "violent offences (recent weigh more)",
+        "violent_crime_days_since": "days since the last violent offence",
+        "violent_member_decayed": "violent offences of the most violent member",
+        "dash_last": "DASH grade of the last DA incident",
+        "dash_rise": "last DASH grade above the 3-year average (escalating)",
+        "dash_high_recent": "high-risk DASH incidents in recent months",
+        "dash_high_days_since": "days since the last high-risk DASH incident",
+        "da_gap_days": "average days between DA incidents in 3 years",
+        "da_elsewhere_decayed": "members' DA incidents in other households",
+        "members_left_12m": "members who left the household in 12 months (separation)",
+        "members_joined_12m": "members who joined the household in 12 months",
+        "separation_days_since": "days since a member left or joined",
+        "violence_x_da_recent": "violent offending with recent DA",
+        "separation_x_da_decayed": "a separation in a household with DA history",
+        "separation_x_under_twos": "a separation with a child under two",
+    },
 }
 
 

@@ -22,6 +22,11 @@ NOT_FEATURES = {"person_id", "household_id", "oa_code", "lsoa_code", "ward_code"
                 "hh_hrp_ethnicity", "hh_imd_decile"}
 
 
+CHILD_HOME = ("home_da_under_two", "home_da_since_birth", "home_homeless_since_birth",
+              "home_substance_since_birth", "home_self_harm_since_birth",
+              "home_social_care_since_birth", "home_substance_x_self_harm")
+
+
 @dataclass
 class MartCache:
     """Marts per prediction date, built once per run (training stacks several dates)."""
@@ -48,8 +53,12 @@ def entity_table(cache: MartCache, spec: ModelSpec, as_of: date) -> pa.Table:
     engine = cache.engine
     engine.register("an_frame_person", table)
     engine.register("an_frame_household", household)
-    return engine.sql("SELECT p.*, h.* FROM an_frame_person p LEFT JOIN an_frame_household h "
-                      "ON h.hh_household_id = p.household_id")
+    # A young child's home since birth (DA while under two, homelessness, ...): marts.py.
+    engine.register("an_frame_child_home", engine.sql(marts.child_home_sql(as_of)))
+    filled = ", ".join(f"COALESCE(c.{name}, 0) AS {name}" for name in CHILD_HOME)
+    return engine.sql(f"SELECT p.*, h.*, {filled} FROM an_frame_person p "
+                      "LEFT JOIN an_frame_household h ON h.hh_household_id = p.household_id "
+                      "LEFT JOIN an_frame_child_home c ON c.person_id = p.person_id")
 
 
 def frame(cache: MartCache, spec: ModelSpec, as_of: date, labelled: bool = True) -> pd.DataFrame:

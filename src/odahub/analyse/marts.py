@@ -76,15 +76,46 @@ def person_aggregates(as_of: date) -> list[str]:
         f" AND {age} < 365 THEN 1 ELSE 0 END) AS cp_exploitation_12m",
         f"MIN(CASE WHEN event_type = 'school_attendance' AND {age} < 365 THEN attendance_pct END)"
         " AS attendance_min_12m",
+        *da_aggregates(as_of),
     ]
     return parts
+
+
+def da_aggregates(as_of: date) -> list[str]:
+    """Domestic abuse as an analyst builds it from linked police data: the person's role
+    (perpetrator history follows the linked person between households), violence outside the
+    home, whether DASH grades are rising, and how close together incidents come."""
+    age = _age(as_of)
+    da = "event_type = 'domestic_abuse'"
+    grade = f"CASE WHEN {da} AND {age} < 1095 THEN {DASH_GRADES} END"
+    when = f"CASE WHEN {da} AND {age} < 1095 THEN event_date END"
+    return [
+        f"SUM(CASE WHEN {da} AND lower(COALESCE(role_in_incident, '')) = 'perpetrator' "
+        f"THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) AS da_perpetrator_decayed",
+        f"SUM(CASE WHEN {da} AND lower(COALESCE(role_in_incident, '')) = 'victim' "
+        f"THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) AS da_victim_decayed",
+        f"SUM(CASE WHEN event_type = 'crime' AND lower(COALESCE(offence_group, '')) LIKE "
+        f"'violence%' THEN exp(-{age} / {HALF_LIFE_DAYS}) ELSE 0 END) AS violent_crime_decayed",
+        f"MIN(CASE WHEN event_type = 'crime' AND lower(COALESCE(offence_group, '')) LIKE "
+        f"'violence%' THEN {age} END) AS violent_crime_days_since",
+        # The last grade, and against the person's average over three years: escalating grades.
+        f"arg_max({grade}, {when}) AS dash_last",
+        f"arg_max({grade}, {when}) - AVG({grade}) AS dash_rise",
+        f"SUM(CASE WHEN {da} AND lower(dash_risk) = 'high' THEN exp(-{age} / "
+        f"{SHORT_HALF_LIFE_DAYS}) ELSE 0 END) AS dash_high_recent",
+        f"MIN(CASE WHEN {da} AND lower(dash_risk) = 'high' THEN {age} END) "
+        "AS dash_high_days_since",
+        # Mean days between incidents over three years (closer together: escalating).
+        f"CAST(date_diff('day', MIN({when}), MAX({when})) AS DOUBLE) / "
+        f"NULLIF(COUNT({when}) - 1, 0) AS da_gap_days",
+    ]
 
 
 def person_features_sql(as_of: date) -> str:
     """One row per person born by `as_of`; household and area as of that date."""
     d = _lit(as_of)
     counts = [p.rsplit(" AS ", 1)[1] for p in person_aggregates(as_of)]
-    zero = {"first_contact", "last_contact", "attendance_min_12m"}
+    zero = {"first_contact", "last_contact", "attendance_min_12m", "da_gap_days"}
     filled = []
     for name in counts:
         if name.endswith("_days_since"):
@@ -127,9 +158,9 @@ def household_features_sql(as_of: date) -> str:
     d = _lit(as_of)
     sums = [f"SUM({c}) AS {c}" for c in numeric_person_columns(as_of)
             if not c.endswith("_days_since") and c not in {"attendance_min_12m", "dash_max_12m"}
-            and not c.startswith("agencies_")]
+            and not c.startswith("agencies_") and c not in DA_NOT_SUMMED]
     mins = [f"MIN({c}) AS {c}" for c in numeric_person_columns(as_of)
-            if c.endswith("_days_since") or c == "attendance_min_12m"]
+            if c.endswith("_days_since") or c in {"attendance_min_12m", "da_gap_days"}]
     return f"""
 WITH pf AS (SELECT * FROM an_person_features WHERE household_id IS NOT NULL),
 moves AS (SELECT pf.household_id, COUNT(DISTINCT e.oa_code) AS places_36m,
@@ -137,7 +168,8 @@ moves AS (SELECT pf.household_id, COUNT(DISTINCT e.oa_code) AS places_36m,
           AS agencies_12m
           FROM pf JOIN an_events e ON e.person_id = pf.person_id
           WHERE e.event_date <= {d} AND {_age(as_of, 'e.event_date')} < 1095
-          GROUP BY pf.household_id)
+          GROUP BY pf.household_id),
+{da_household_ctes(as_of)}
 SELECT pf.household_id, {d} AS as_of, COUNT(*) AS members,
        SUM(CASE WHEN age_years >= 18 THEN 1 ELSE 0 END) AS adults,
        SUM(CASE WHEN age_years < 18 THEN 1 ELSE 0 END) AS children,
@@ -160,10 +192,51 @@ SELECT pf.household_id, {d} AS as_of, COUNT(*) AS members,
        COALESCE(MAX(mv.agencies_12m), 0) AS agencies_12m,
        GREATEST(COALESCE(MAX(mv.places_36m), 1) - 1, 0) AS moves_36m,
        MIN(first_contact) AS first_contact, MAX(last_contact) AS last_contact,
-       {', '.join(sums + mins)}
+       {DA_HOUSEHOLD}, {', '.join(sums + mins)}
 FROM pf LEFT JOIN moves mv ON mv.household_id = pf.household_id
+LEFT JOIN da_away dw ON dw.household_id = pf.household_id
+LEFT JOIN da_changes ch ON ch.household_id = pf.household_id
 GROUP BY pf.household_id
 """
+
+
+DA_NOT_SUMMED = {"dash_rise", "dash_last", "da_gap_days"}
+# A household's DA picture across members: the most violent member, grades rising for anyone,
+# and the interactions the literature names (a violent perpetrator in an active DA household; a
+# separation in a home with DA history or with a baby).
+DA_HOUSEHOLD = """MAX(violent_crime_decayed) AS violent_member_decayed,
+       MAX(dash_rise) AS dash_rise, MAX(dash_last) AS dash_last,
+       COALESCE(MAX(dw.da_elsewhere_decayed), 0) AS da_elsewhere_decayed,
+       COALESCE(MAX(ch.members_left_12m), 0) AS members_left_12m,
+       COALESCE(MAX(ch.members_joined_12m), 0) AS members_joined_12m,
+       COALESCE(MAX(ch.separation_days_since), 3650) AS separation_days_since,
+       SUM(violent_crime_decayed) * SUM(domestic_abuse_recent) AS violence_x_da_recent,
+       COALESCE(MAX(ch.members_left_12m + ch.members_joined_12m), 0) * SUM(domestic_abuse_decayed)
+         AS separation_x_da_decayed,
+       COALESCE(MAX(ch.members_left_12m + ch.members_joined_12m), 0)
+         * SUM(CASE WHEN age_years < 2 THEN 1 ELSE 0 END) AS separation_x_under_twos"""
+
+
+def da_household_ctes(as_of: date) -> str:
+    """Members' DA recorded in another household (a perpetrator's history follows the linked
+    person), and members who left or joined in the last year (separation)."""
+    d = _lit(as_of)
+    age = _age(as_of, "e.event_date")
+    return f"""da_away AS (SELECT pf.household_id, SUM(exp(-{age} / {HALF_LIFE_DAYS}))
+          AS da_elsewhere_decayed
+          FROM pf JOIN an_events e ON e.person_id = pf.person_id
+          WHERE e.event_type = 'domestic_abuse' AND e.event_date <= {d}
+          AND e.household_id IS NOT NULL AND e.household_id <> pf.household_id
+          GROUP BY pf.household_id),
+da_changes AS (SELECT household_id,
+          SUM(CASE WHEN valid_to <= {d} AND valid_to > {d} - INTERVAL 365 DAY THEN 1 ELSE 0 END)
+          AS members_left_12m,
+          SUM(CASE WHEN valid_from <= {d} AND valid_from > {d} - INTERVAL 365 DAY THEN 1 ELSE 0
+          END) AS members_joined_12m,
+          MIN(CASE WHEN valid_to <= {d} THEN date_diff('day', valid_to, {d})
+                   WHEN valid_from <= {d} THEN date_diff('day', valid_from, {d}) END)
+          AS separation_days_since
+          FROM an_members GROUP BY household_id)"""
 
 
 def oa_features_sql(as_of: date) -> str:
@@ -219,3 +292,45 @@ def build(engine: Engine, as_of: date) -> dict[str, pa.Table]:
     household = engine.sql(household_features_sql(as_of))
     oa = engine.sql(oa_features_sql(as_of))
     return {"person_features": person, "household_features": household, "oa_features": oa}
+
+
+EARLY_YEARS = 7 * 365  # children younger than this get a home history since birth
+
+
+def child_home_sql(as_of: date) -> str:
+    """Young children's home since birth, as an early-years analyst reads it (ADR 0061): events
+    of everyone the child lived with, while they lived together — domestic abuse while the child
+    was under two, homelessness, parental substance misuse and self-harm (mental ill health) and
+    the two together. Only events on or before `as_of` count."""
+    d = _lit(as_of)
+    open_end = "DATE '9999-12-31'"
+    home = "COUNT(DISTINCT CASE WHEN {hit} THEN h.event_date END)"
+    harm = "h.event_type = 'ae_attendance' AND lower(COALESCE(h.complaint, '')) LIKE '%self-harm%'"
+    da = "h.event_type = 'domestic_abuse'"
+    return f"""
+WITH kids AS (SELECT person_id, birth_date FROM an_persons
+              WHERE birth_date <= {d} AND date_diff('day', birth_date, {d}) < {EARLY_YEARS}),
+stays AS (SELECT k.person_id AS child_id, k.birth_date, m.household_id,
+                 COALESCE(m.valid_from, k.birth_date) AS lo, COALESCE(m.valid_to, {open_end}) AS hi
+          FROM kids k JOIN an_members m ON m.person_id = k.person_id),
+mates AS (SELECT s.child_id, s.birth_date, m.person_id,
+                 GREATEST(s.lo, COALESCE(m.valid_from, s.lo)) AS lo,
+                 LEAST(s.hi, COALESCE(m.valid_to, s.hi)) AS hi
+          FROM stays s JOIN an_members m ON m.household_id = s.household_id),
+home AS (SELECT mt.child_id, mt.birth_date, e.event_type, e.event_date, e.complaint
+         FROM mates mt JOIN an_events e ON e.person_id = mt.person_id
+         WHERE e.event_date >= mt.lo AND e.event_date < mt.hi AND e.event_date >= mt.birth_date
+         AND e.event_date <= {d}),
+counts AS (SELECT h.child_id AS person_id,
+  {home.format(hit=f"{da} AND date_diff('day', h.birth_date, h.event_date) < 730")}
+    AS home_da_under_two,
+  {home.format(hit=da)} AS home_da_since_birth,
+  {home.format(hit="h.event_type = 'homelessness'")} AS home_homeless_since_birth,
+  {home.format(hit="h.event_type = 'substance_misuse'")} AS home_substance_since_birth,
+  {home.format(hit=harm)} AS home_self_harm_since_birth,
+  {home.format(hit="h.event_type IN ('cin_referral', 'cp_plan')")} AS home_social_care_since_birth
+  FROM home h GROUP BY h.child_id)
+SELECT c.*, CAST(LEAST(home_substance_since_birth, 1) * LEAST(home_self_harm_since_birth, 1)
+       AS DOUBLE) AS home_substance_x_self_harm
+FROM counts c
+"""

@@ -26,6 +26,8 @@ EVENT_ATTRIBUTES: dict[str, str] = {
     "category": "VARCHAR",
     "programme": "VARCHAR",
     "complaint": "VARCHAR",
+    "role_in_incident": "VARCHAR",  # DA: victim or perpetrator (perpetrator history)
+    "offence_group": "VARCHAR",     # crime: violence by a perpetrator is a DA risk factor
 }
 
 EVENTS_COLUMNS: dict[str, str] = {

@@ -6,11 +6,17 @@ tables carry `dataset` + `record_id`, person-level tables `person_id`, quarantin
 of each table is rewritten without them (a new immutable version), and the files of every older
 version that held them are deleted. Landing files (bytes as delivered, any format) that held them
 are deleted whole; the identified zone remains the record of what was received (ADR 0052).
+
+Stages may also keep working files in a zone's `_working` folder (Parquet files with the same key
+columns, replaced whole, never versioned: the link stage's prepared input, ADR 0076); each is
+rewritten without the records too.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,10 +27,14 @@ import pyarrow.compute as pc
 from odahub.catalog.tables.core import DatasetVersion
 from odahub.catalog.tables.governance import DataRemoval
 from odahub.hub import Hub
+from odahub.lake import sealed
+from odahub.lake.store import TMP_PREFIX
 
 RECORD_ZONES = ("identified", "pseudonymised")
 DERIVED_ZONES = ("linked", "marts")
 PERSON_COLUMNS = ("person_id", "person_id_l", "person_id_r", "old_id", "new_id")
+WORKING = "_working"  # a zone's folder of stage working files (not lake tables)
+STALE_SECONDS = 3600  # a working file still being written is younger than this
 
 
 @dataclass
@@ -89,6 +99,8 @@ def remove(hub: Hub, targets: Targets, *, reason: str, run: str | None = None) -
             removal = _purge_table(hub, zone, name, targets, reason)
             if removal is not None:
                 removals.append(removal)
+    for zone in RECORD_ZONES:
+        removals += _purge_working(hub, zone, targets)
     for name in hub.lake.tables("landing"):
         removal = _purge_landing(hub, name, targets.landing_files.get(name, set()))
         if removal is not None:
@@ -149,6 +161,33 @@ def _delete_files(hub: Hub, version: DatasetVersion, reason: str) -> None:
         if path.is_file() and path.name != "_manifest.json":
             path.unlink()
     (folder / "_purged.json").write_text(json.dumps({"reason": reason, "all_files": True}))
+
+
+def _purge_working(hub: Hub, zone: str, targets: Targets) -> list[dict[str, object]]:
+    """Rewrite each working file of the zone without the targets (in place, atomically)."""
+    folder = hub.settings.zone(zone) / WORKING
+    if not folder.is_dir():
+        return []
+    keys = hub.lake.keys
+    removals: list[dict[str, object]] = []
+    for path in sorted(folder.glob("*.parquet")):
+        if path.name.startswith(TMP_PREFIX):
+            # a writer killed mid-way left it: never read, but it may hold the targets
+            if time.time() - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink(missing_ok=True)
+            continue
+        table = sealed.read(path, keys.key_by_id if keys is not None else None)
+        mask = doomed_mask(table, zone, path.stem, targets)
+        if mask is None or not pc.any(mask).as_py():
+            continue
+        kept = table.filter(pc.invert(mask))
+        temporary = folder / f"{TMP_PREFIX}{uuid.uuid4().hex}.parquet"
+        hub.lake.write_parquet(zone, temporary, kept)
+        os.replace(temporary, path)
+        removals.append({"zone": zone, "name": f"{WORKING}/{path.stem}",
+                         "rows_removed": table.num_rows - kept.num_rows, "new_version": None,
+                         "purged_versions": []})
+    return removals
 
 
 def _purge_landing(hub: Hub, name: str, files: set[str]) -> dict[str, object] | None:

@@ -15,6 +15,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from odahub.catalog.base import utcnow
 from odahub.catalog.tables.core import DatasetVersion, Job
 from odahub.hub import Hub
 from odahub.ingest.feeds import Feed, get_feed
+from odahub.ingest.parts import part_options
 from odahub.ingest.process import QUARANTINE_SCHEMA, FileResult, OnRows, Sinks, process_file
 from odahub.ingest.quality import Profile
 from odahub.ingest.readers.base import fail
@@ -127,72 +129,90 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
             raise fail("no such file", path)
     line_based = feed.spec.format in ("csv", "ndjson")
     limit = feed.spec.options.max_line_bytes if line_based else None
-    hashes = [sha256_of(p, limit) for p in paths]
-    result = DeliveryResult(dataset, combined_sha(hashes))
-    duplicate = None if force else find_duplicate(hub, dataset, result.sha256)
-    if duplicate is not None:
-        result.duplicate_of = duplicate
-        return result
-    user = created_by or who()
-    job_id = start_job(hub, dataset, paths, user)
+    workdir = hub.settings.home / "tmp" / "ingest" / uuid.uuid4().hex
+    workdir.mkdir(parents=True)
     try:
-        commit_delivery(hub, feed, paths, hashes, result, user, on_rows)
-    except BaseException as error:
-        finish_job(hub, job_id, "failed", str(error)[:2000], {})
-        raise
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The landing copies (sendfile: the kernel copies, the GIL is free) are made on
+            # the other core while this one hashes; a duplicate or refused file drops them.
+            copying = pool.submit(copy_all, paths, workdir)
+            hashes = [sha256_of(p, limit) for p in paths]
+            copies = copying.result()
+        result = DeliveryResult(dataset, combined_sha(hashes))
+        duplicate = None if force else find_duplicate(hub, dataset, result.sha256)
+        if duplicate is not None:
+            result.duplicate_of = duplicate
+            return result
+        user = created_by or who()
+        job_id = start_job(hub, dataset, paths, user)
+        try:
+            commit_delivery(hub, feed, paths, copies, hashes, result, user, on_rows, workdir)
+        except BaseException as error:
+            finish_job(hub, job_id, "failed", str(error)[:2000], {})
+            raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     finish_job(hub, job_id, "done", None, result.as_dict())
     return result
 
 
-def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], hashes: list[str],
-                    result: DeliveryResult, user: str, on_rows: OnRows | None) -> None:
+def copy_all(paths: list[Path], workdir: Path) -> list[Path]:
+    """Byte-for-byte copies of the delivered files, for the landing zone."""
+    copies = []
+    for index, path in enumerate(paths):
+        copy = workdir / f"landing-{index:05d}"
+        shutil.copyfile(path, copy)
+        copies.append(copy)
+    return copies
+
+
+def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], copies: list[Path],
+                    hashes: list[str], result: DeliveryResult, user: str,
+                    on_rows: OnRows | None, workdir: Path) -> None:
     lake, name = hub.lake, feed.spec.dataset
-    workdir = hub.settings.home / "tmp" / "ingest" / uuid.uuid4().hex
-    workdir.mkdir(parents=True)
     common: dict[str, Any] = {"dataset_id": feed.dataset_id, "created_by": user,
                               "spec_version": feed.spec_version, "sha256": result.sha256}
     previous = lake.latest("identified", name)
     profile = Profile()
-    try:
-        with lake.new_version("identified", name, **common) as identified:
-            with lake.new_version("landing", name, **common) as landing:
-                landed = land(landing, paths, hashes)
-                with lake.new_version("quarantine", name, **common) as quarantine:
-                    for index, (path, sha) in enumerate(zip(landed, hashes, strict=True)):
-                        file_result = FileResult(path.name, sha)
-                        result.files.append(file_result)
-                        sinks = Sinks(_part_writer(identified, index),
-                                      _quarantine_writer(quarantine, index), profile)
-                        process_file(hub.engine, feed.spec, path, path.name, file_result, sinks,
-                                     workdir, on_rows)
-                    quarantine.stats.update(counts(result))
-                landing.stats.update(counts(result))
-            report = profile.report(previous.details.get("quality") if previous else None)
-            identified.stats.update(counts(result))
-            identified.stats["details"] = {
-                "sources": [f.as_dict() for f in result.files], "quality": report,
-                "landing_version": landing.stats["version"],
-                "quarantine_version": quarantine.stats["version"],
-                "finished_at": utcnow().isoformat()}
-        result.version = identified.stats["version"]
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with lake.new_version("identified", name, **common) as identified:
+        with lake.new_version("landing", name, **common) as landing:
+            landed = land(landing, paths, copies, hashes)
+            with lake.new_version("quarantine", name, **common) as quarantine:
+                for index, (path, sha) in enumerate(zip(landed, hashes, strict=True)):
+                    file_result = FileResult(path.name, sha)
+                    result.files.append(file_result)
+                    sinks = Sinks(_part_writer(identified, index),
+                                  _quarantine_writer(quarantine, index), profile)
+                    process_file(hub.engine, feed.spec, path, path.name, file_result, sinks,
+                                 workdir, on_rows)
+                quarantine.stats.update(counts(result))
+            landing.stats.update(counts(result))
+        report = profile.report(previous.details.get("quality") if previous else None)
+        identified.stats.update(counts(result))
+        identified.stats["details"] = {
+            "sources": [f.as_dict() for f in result.files], "quality": report,
+            "landing_version": landing.stats["version"],
+            "quarantine_version": quarantine.stats["version"],
+            "finished_at": utcnow().isoformat()}
+    result.version = identified.stats["version"]
 
 
 def _part_writer(identified: Any, index: int) -> Callable[[pa.Schema], Any]:
     """Opens (or opens again, afresh) file `index`'s part of the identified version."""
-    return lambda schema: _open_part(identified, schema, f"part-{index:05d}.parquet")
+    return lambda schema: _open_part(identified, schema, f"part-{index:05d}.parquet",
+                                     **part_options(schema))
 
 
 def _quarantine_writer(quarantine: Any, index: int) -> Callable[[], Any]:
     return lambda: _open_part(quarantine, QUARANTINE_SCHEMA, f"part-{index:05d}.parquet")
 
 
-def _open_part(version: Any, schema: pa.Schema, filename: str) -> Any:
+def _open_part(version: Any, schema: pa.Schema, filename: str, **options: Any) -> Any:
     if filename in version.files:  # the file is being read again (process.Rescan)
-        return version.lake.parquet_writer(version.zone, version.folder / filename, schema)
-    return version.batch_writer(schema, filename)
+        return version.lake.parquet_writer(version.zone, version.folder / filename, schema,
+                                           **options)
+    return version.batch_writer(schema, filename, **options)
 
 
 def counts(result: DeliveryResult) -> dict[str, int]:
@@ -200,14 +220,17 @@ def counts(result: DeliveryResult) -> dict[str, int]:
             "rows_quarantined": result.rows_quarantined}
 
 
-def land(landing: Any, paths: list[Path], hashes: list[str]) -> list[Path]:
-    """Copy each file byte for byte (names kept, clashes numbered) with a SHA256SUMS file."""
+def land(landing: Any, paths: list[Path], copies: list[Path], hashes: list[str]) -> list[Path]:
+    """Move each file's copy in (names kept, clashes numbered) with a SHA256SUMS file."""
     landed: list[Path] = []
-    for index, path in enumerate(paths):
+    for index, (path, copy) in enumerate(zip(paths, copies, strict=True)):
         target = landing.folder / path.name
         if target.exists() or path.name.startswith("_"):
             target = landing.folder / f"{index:03d}-{path.name.lstrip('_')}"
-        shutil.copyfile(path, target)
+        try:
+            os.replace(copy, target)
+        except OSError:  # the lake on another file system than the hub's tmp folder
+            shutil.copyfile(path, target)
         landing.files.append(target.name)
         landed.append(target)
     sums = "".join(f"{sha}  {p.name}\n" for sha, p in zip(hashes, landed, strict=True))

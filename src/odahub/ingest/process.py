@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from odahub.engine import Engine
+from odahub.ingest.parts import RowGroups
 from odahub.ingest.quality import Profile
 from odahub.ingest.readers import ROW, Reject, Source, open_source
 from odahub.ingest.readers.base import BATCH_ROWS, Rescan, fail
@@ -32,6 +33,8 @@ QUARANTINE_SCHEMA = pa.schema([
     ("column", pa.string()), ("reason", pa.string()), ("raw", pa.string()),
 ])
 REJECT_COLUMNS = ("_reject_column", "_reject_reason", "_raw", "_rid_hash")
+QUARANTINE_SOURCES = ["dataset", "source_file", "source_row", "_reject_column", "_reject_reason",
+                      "_raw"]
 OnRows = Callable[[str, int], None]
 
 
@@ -72,19 +75,21 @@ class Attempt:
 
     def open(self, schema: pa.Schema) -> None:
         self.schema = schema
-        self.identified = self.sinks.identified(schema)
-        self.quarantine = self.sinks.quarantine()
+        self.identified = RowGroups(self.sinks.identified(schema))
+        self.quarantine = RowGroups(self.sinks.quarantine())
 
     def split(self, out: pa.RecordBatch | pa.Table) -> None:
         """Accepted rows to the identified part, rejected ones to quarantine; count both."""
         if self.identified is None:
             self.open(out.select(self.outputs).schema)
         reasons = out.column("_reject_reason")
+        wanted = out.select([*self.outputs, "_rid_hash"])  # filter only the columns kept
         if reasons.null_count == len(out):
-            accepted, quarantined = out, None
+            accepted, quarantined = wanted, None
         else:
             rejected = pc.is_valid(reasons)
-            accepted, quarantined = out.filter(pc.invert(rejected)), out.filter(rejected)
+            accepted = wanted.filter(pc.invert(rejected))
+            quarantined = out.select(QUARANTINE_SOURCES).filter(rejected)
         kept = accepted.select(self.outputs)
         if kept.schema != self.schema:
             kept = kept.cast(self.schema)

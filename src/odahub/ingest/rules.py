@@ -38,7 +38,9 @@ def cleaned(column: str) -> str:
     return f"NULLIF(CASE WHEN {plain} THEN {text} ELSE trim({text}) END, '')"
 
 
-def name_rule(raw: str, strip_titles: bool) -> Rule:
+def name_rule(raw: str, strip_titles: bool, untrimmed: str | None = None) -> Rule:
+    """`untrimmed`, if given, is the source text before `cleaned()`: the fast path reads it
+    (a one-word match has nothing to trim), so `raw` is only computed for the other rows."""
     text = f"upper(replace({raw}, '’', ''''))"
     # One pass: any run of characters other than letters, hyphens, apostrophes -> one space.
     text = f"trim(regexp_replace({text}, '[^\\pL\\-'']+', ' ', 'g'))"
@@ -46,8 +48,9 @@ def name_rule(raw: str, strip_titles: bool) -> Rule:
         text = f"trim(regexp_replace({text}, '^(({TITLES}) )+', ''))"
     # Most names are one word of letters, hyphens and apostrophes: one cheap match, and upper
     # case is all they need (the same result as the full cleaning above, far less work).
-    plain = f"regexp_full_match({raw}, '[\\pL\\-'']+')"
-    return Rule(f"NULLIF(CASE WHEN {plain} THEN upper({raw}) ELSE {text} END, '')")
+    word = untrimmed or raw
+    plain = f"regexp_full_match({word}, '[\\pL\\-'']+')"
+    return Rule(f"CASE WHEN {plain} THEN upper({word}) ELSE NULLIF({text}, '') END")
 
 
 def full_name_rule(raw: str) -> tuple[Rule, Rule, Rule]:
@@ -65,11 +68,17 @@ def date_value(raw: str, formats: list[str]) -> str:
     return f"CAST(try_strptime({raw}, [{listed}]) AS DATE)"
 
 
-def date_rule(raw: str, formats: list[str], column: str, birth: bool) -> Rule:
+def date_rule(raw: str, formats: list[str], column: str, birth: bool,
+              untrimmed: str | None = None) -> Rule:
+    """`untrimmed`, if given, is the source text before `cleaned()`: strptime skips ASCII
+    spaces at either end, so a date it parses is the trimmed text's date, and `raw` is only
+    computed where it does not parse."""
     value = date_value(raw, formats)
+    if untrimmed is not None:
+        value = f"coalesce({date_value(untrimmed, formats)}, {value})"
     expected = formats[0] if len(formats) == 1 else "a recognised date format"
     problems = [
-        (f"{raw} IS NOT NULL AND {value} IS NULL",
+        (f"CASE WHEN {value} IS NULL THEN {raw} IS NOT NULL ELSE false END",
          f"{column}: not a valid date (expected {expected})"),
         (f"{value} > current_date", f"{column}: date is in the future"),
         (f"{value} < {EARLIEST}", f"{column}: implausible date (before 1900)"),
@@ -95,27 +104,37 @@ def checked(value: str, valid: str, raw: str, flag: str, derived: str | None = N
                 derived=[derived] if derived else [])
 
 
-def postcode_rule(raw: str, output: str) -> Rule:
-    squashed = f"regexp_replace(upper({raw}), '[^A-Z0-9]', '', 'g')"
+def postcode_rule(raw: str, output: str, untrimmed: str | None = None) -> Rule:
+    """`untrimmed`, if given, is the source text before `cleaned()`: the value is the same
+    from it (a tidy match has nothing to trim; squashing drops spaces anyway), so `raw` is
+    only computed, for the flag, where the value is missing."""
+    text = untrimmed or raw
+    squashed = f"regexp_replace(upper({text}), '[^A-Z0-9]', '', 'g')"
     value = f"left({squashed}, length({squashed}) - 3) || ' ' || right({squashed}, 3)"
     # Most postcodes come as 'CB2 1TN' or 'cb21tn': one match settles them, and only the rest
     # are squashed (every character but letters and digits dropped) and matched again.
     tidy = POSTCODE.replace("[A-Z]", "[A-Za-z]").replace("[A-Z0-9]", "[A-Za-z0-9]")
     tidy = tidy.replace("?[0-9]", "? ?[0-9]")
-    fast = f"upper(rtrim(left({raw}, length({raw}) - 3)) || ' ' || right({raw}, 3))"
-    checked_value = (f"CASE WHEN regexp_full_match({raw}, '{tidy}') THEN {fast} "
+    # A tidy match is ASCII: bytes are characters, and one with its space needs only upper.
+    fast = (f"upper(CASE WHEN contains({text}, ' ') THEN {text} "
+            f"ELSE left({text}, strlen({text}) - 3) || ' ' || right({text}, 3) END)")
+    checked_value = (f"CASE WHEN regexp_full_match({text}, '{tidy}') THEN {fast} "
                      f"WHEN regexp_full_match({squashed}, '{POSTCODE}') THEN {value} END")
-    return Rule(checked_value, flags=[(f"{raw} IS NOT NULL AND {checked_value} IS NULL",
-                                       f"{output}:invalid")])
+    flag = f"CASE WHEN {checked_value} IS NULL THEN {raw} IS NOT NULL ELSE false END"
+    return Rule(checked_value, flags=[(flag, f"{output}:invalid")])
 
 
 def nhs_rule(raw: str, output: str) -> Rule:
-    digits = f"replace(replace({raw}, ' ', ''), '-', '')"  # validity below rejects the rest
+    # Spaces and hyphens dropped; a value of ten bytes is ten digits or invalid either way, so
+    # it skips the two replaces. Ten digits (one GLOB, cheaper than a regex) also means the
+    # value held only digits, spaces and hyphens.
+    digits = (f"CASE WHEN strlen({raw}) = 10 THEN {raw} "
+              f"ELSE replace(replace({raw}, ' ', ''), '-', '') END")
     # The ten digits as one integer: each digit is then integer arithmetic, not a substring.
     number = f"TRY_CAST({digits} AS BIGINT)"
     weighted = " + ".join(f"({number} // {10 ** (10 - i)}) % 10 * {11 - i}"
                           for i in range(1, 10))
-    valid = (f"(length({digits}) = 10 AND regexp_full_match({raw}, '[0-9 \\-]+') AND "
+    valid = (f"({digits} GLOB '{'[0-9]' * 10}' AND "
              f"(11 - (({weighted}) % 11)) % 11 = {number} % 10)")
     rule = checked(digits, valid, raw, f"{output}:check_digit", number)
     rule.derived.append(digits)  # after `number`, which contains it (shared longest first)

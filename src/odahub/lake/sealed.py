@@ -46,9 +46,12 @@ def _factory(lookup: KeyLookup) -> pe.CryptoFactory:
     return pe.CryptoFactory(lambda _config: _ZoneKms(lookup))
 
 
-def writer(path: Path, schema: pa.Schema, key: tuple[str, bytes] | None) -> Any:
+def writer(path: Path, schema: pa.Schema, key: tuple[str, bytes] | None,
+           **options: Any) -> Any:
+    """A zstd ParquetWriter, sealed under `key` if given; `options` go to pyarrow (e.g.
+    `use_dictionary`, `write_statistics`: the ingest's big writes tune them, ADR 0083)."""
     if key is None:
-        return pq.ParquetWriter(path, schema, compression="zstd")
+        return pq.ParquetWriter(path, schema, compression="zstd", **options)
     key_id, key_bytes = key
     config = pe.EncryptionConfiguration(
         footer_key=key_id, uniform_encryption=True, double_wrapping=False,
@@ -56,7 +59,8 @@ def writer(path: Path, schema: pa.Schema, key: tuple[str, bytes] | None) -> Any:
     )
     properties = _factory(lambda _id: key_bytes).file_encryption_properties(
         pe.KmsConnectionConfig(), config)
-    return pq.ParquetWriter(path, schema, compression="zstd", encryption_properties=properties)
+    return pq.ParquetWriter(path, schema, compression="zstd", encryption_properties=properties,
+                            **options)
 
 
 def is_sealed(path: Path) -> bool:

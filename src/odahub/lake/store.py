@@ -59,10 +59,12 @@ class VersionWriter:
         self.files.append(filename)
         return path
 
-    def batch_writer(self, schema: pa.Schema, filename: str = "part-0.parquet") -> Any:
-        """A ParquetWriter (sealed where the zone requires it) for streaming record batches."""
+    def batch_writer(self, schema: pa.Schema, filename: str = "part-0.parquet",
+                     **options: Any) -> Any:
+        """A ParquetWriter (sealed where the zone requires it) for streaming record batches;
+        `options` are pyarrow writer options (see `sealed.writer`)."""
         self.files.append(filename)
-        return self.lake.parquet_writer(self.zone, self.folder / filename, schema)
+        return self.lake.parquet_writer(self.zone, self.folder / filename, schema, **options)
 
 
 class Lake:
@@ -210,8 +212,8 @@ class Lake:
         with self.parquet_writer(zone, path, table.schema) as out:
             out.write_table(table)
 
-    def parquet_writer(self, zone: str, path: Path, schema: pa.Schema) -> Any:
-        return sealed.writer(path, schema, self._key_for(zone))
+    def parquet_writer(self, zone: str, path: Path, schema: pa.Schema, **options: Any) -> Any:
+        return sealed.writer(path, schema, self._key_for(zone), **options)
 
     def read_table(self, version: DatasetVersion, columns: list[str] | None = None) -> pa.Table:
         """Read a whole version (decrypting a sealed zone in memory, never on disk)."""

@@ -18,6 +18,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 
 from odahub.engine import Engine
+from odahub.link import coresidents
 
 PAIRS_PER_RECORD = 20
 # Jaro-Winkler similarity at which a first name "is" the other record's last name (a swap).
@@ -66,9 +67,10 @@ def _first_name() -> ComparisonCreator:
     ])
 
 
-def _last_name() -> ComparisonCreator:
+def _last_name(roles: list[str]) -> ComparisonCreator:
     return cl.CustomComparison(output_column_name="last_name", comparison_levels=[
         cll.NullLevel("last_name"),
+        *coresidents.levels(roles),   # households share a surname (ADR 0077)
         cll.ExactMatchLevel("last_name").configure(tf_adjustment_column="last_name"),
         cll.JaroWinklerLevel("last_name", 0.92),
         # a swap is one fact, weighed once (under first_name): here it carries no weight
@@ -173,7 +175,7 @@ def _exact(role: str) -> Callable[[], ComparisonCreator]:
 
 COMPARISONS: dict[str, Callable[[], ComparisonCreator]] = {
     "first_name": _first_name,
-    "last_name": _last_name,
+    "last_name": lambda: _last_name([]),
     "date_of_birth": _date_of_birth,
     "sex": _exact("sex"),
     "postcode": _postcode,
@@ -233,7 +235,10 @@ def _available(columns: tuple[str, ...], roles: list[str]) -> bool:
     return all(DERIVED.get(column, column) in roles for column in columns)
 
 
-def comparisons_for(roles: list[str]) -> list[ComparisonCreator | dict[str, Any]]:
+def comparisons_for(roles: list[str], co_residents: bool = True,
+                    ) -> list[ComparisonCreator | dict[str, Any]]:
+    """One comparison per role kind (`co_residents=False`: without the co-resident level,
+    whose u plain Splink cannot estimate; for the benchmarks' plain Splink baseline)."""
     made: list[ComparisonCreator | dict[str, Any]] = []
     for role in (r for r in COMPARISONS if r in roles):
         if "postcode" in roles and "address" in roles:
@@ -241,7 +246,8 @@ def comparisons_for(roles: list[str]) -> list[ComparisonCreator | dict[str, Any]
                 made.append(_location())
             if role in ("postcode", "address"):
                 continue
-        made.append(COMPARISONS[role]())
+        made.append(_last_name(roles if co_residents else []) if role == "last_name"
+                    else COMPARISONS[role]())
     return made
 
 

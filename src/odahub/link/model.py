@@ -21,7 +21,7 @@ from sqlalchemy import select
 from odahub.catalog import Catalog
 from odahub.catalog.tables.link import LinkModel
 from odahub.errors import NotFound
-from odahub.link import comparisons
+from odahub.link import comparisons, coresidents
 
 U_SAMPLE_PAIRS = 1_000_000
 # The deterministic rules' recall assumed before training; replaced by the trained model's.
@@ -62,11 +62,12 @@ def weight_to_probability(weight: float) -> float:
     return 1 / (1 + 2 ** (-weight))
 
 
-def settings_creator(roles: list[str], extra: list[list[str]] | None = None) -> SettingsCreator:
+def settings_creator(roles: list[str], extra: list[list[str]] | None = None,
+                     co_residents: bool = True) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons.comparisons_for(roles),
+        comparisons=comparisons.comparisons_for(roles, co_residents),
         blocking_rules_to_generate_predictions=comparisons.blocking_rules_for(roles, extra),
         additional_columns_to_retain=["dataset", "record_id"],
         retain_matching_columns=False,
@@ -83,9 +84,14 @@ def train(api: DatabaseAPISubClass, table: SplinkDataFrame, roles: list[str],
         linker.training.estimate_probability_two_random_records_match(rules,
                                                                        recall=RECALL_GUESS)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+    households = coresidents.count_pairs(linker, table, roles)
+    if households:
+        linker = Linker(table, coresidents.before_training(linker.misc.save_model_to_json(),
+                                                          households), log_level=None)
     for block in comparisons.training_blocks_for(roles):
         linker = _expectation_maximisation(linker, table, block)
     settings: dict[str, Any] = _floored(linker.misc.save_model_to_json())
+    settings, at_place = coresidents.split_m(settings)
     details: dict[str, Any] = {"extra_blocking": extra or []}
     if rules:
         recall = deterministic_recall(settings, _non_null_shares(linker, table, roles),
@@ -93,6 +99,9 @@ def train(api: DatabaseAPISubClass, table: SplinkDataFrame, roles: list[str],
         settings["probability_two_random_records_match"] *= RECALL_GUESS / recall
         details["deterministic_recall"] = round(recall, 4)
     settings = without_matches_in_u(settings, U_SAMPLE_PAIRS)
+    settings, counted = coresidents.set_u(settings, households, at_place)
+    if counted:
+        details["co_residents"] = counted
     return TrainedModel(settings=settings, roles=roles, details=details)
 
 
@@ -138,9 +147,11 @@ def deterministic_recall(settings: dict[str, Any], non_null: dict[str, float],
 
 
 def _exact_m(comparison: dict[str, Any]) -> float:
-    """m of the first level that is not the null level (every comparison's exact level)."""
+    """m of the first level that is neither null nor co-resident (each comparison's exact
+    level)."""
     for level in comparison["comparison_levels"]:
-        if not level.get("is_null_level"):
+        skip = level.get("is_null_level") or level.get("label_for_charts") in coresidents.LABELS
+        if not skip:
             return float(level.get("m_probability") or 0.0)
     return 0.0
 

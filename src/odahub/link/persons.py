@@ -21,6 +21,7 @@ class PersonTables:
     links: pa.Table      # unique_id, dataset, record_id, person_id, match_probability
     history: pa.Table
     count: int
+    changed: pa.Array | None = None  # records given a person again (None: every record)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class HouseholdTables:
     links: pa.Table
     households: pa.Table
     count: int
+    keys: pa.Table       # unique_id → address_key of each record (kept for the next run)
 
 
 def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
@@ -80,14 +82,16 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
         records.filter(pc.is_in(records["unique_id"], clusters["unique_id"])),
         profile_of.select(["unique_id", "profile_id"]).filter(
             pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
+    # untouched records keep their household too, unless households are recomputed in full
     kept = pa.table({"unique_id": names, "dataset": previous["dataset"],
                      "record_id": previous["record_id"], "person_id": previous["person_id"],
-                     "match_probability": previous["match_probability"]}).filter(
-        pc.invert(touched))
-    links = pa.concat_tables([kept, changed.select(kept.schema.names).cast(kept.schema)]
-                             ).sort_by("unique_id")
+                     "match_probability": previous["match_probability"],
+                     "household_id": previous["household_id"]}).filter(pc.invert(touched))
+    changed = changed.append_column("household_id", pa.nulls(changed.num_rows, pa.string()))
+    links = pa.concat_tables([kept, changed.select(kept.schema.names).cast(kept.schema)])
     return PersonTables(links=links, history=_history(history_before, assigned.history, run_id),
-                        count=len(pc.unique(links["person_id"])))
+                        count=len(pc.unique(links["person_id"])),
+                        changed=pc.unique(clusters["unique_id"]))
 
 
 def _record_links(hub: Hub, assigned: pa.Table, edges: pa.Table, records: pa.Table,
@@ -114,8 +118,12 @@ def _history(before: pa.Table, changes: pa.Table, run_id: int) -> pa.Table:
     return pa.concat_tables([before, new_history.cast(outputs.HISTORY)])
 
 
-def _names(table: pa.Table) -> pa.Array:
+def names_of(table: pa.Table) -> pa.Array:
+    """dataset:record_id, the records' unique_id."""
     return pc.binary_join_element_wise(table["dataset"], table["record_id"], ":")
+
+
+_names = names_of
 
 
 # A record's link confidence: its profile's strongest accepted edge inside its own cluster.
@@ -154,7 +162,7 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
         clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
                               ).rename_columns(["stay_id", "cluster_key"])
         previous = outputs.read(hub, "households")
-        assigned = _household_ids(hub, stays, clusters, previous)
+        assigned = household_ids(hub, stays, clusters, previous, previous)
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
@@ -167,16 +175,18 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
     count = len(households["household_id"].unique())
-    return HouseholdTables(links=linked, households=households, count=count)
+    return HouseholdTables(links=linked, households=households, count=count,
+                           keys=keyed.select(["unique_id", "address_key"]))
 
 
-def _household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table,
-                   previous: pa.Table) -> pa.Table:
-    """Stable household ids by overlap of persons with the previous run's households."""
+def household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table, previous: pa.Table,
+                  every_previous: pa.Table) -> pa.Table:
+    """Stable household ids by overlap of persons with the previous run's households
+    (`previous`; fresh ids follow the largest of `every_previous`)."""
     joined = clusters.join(stays.select(["stay_id", "person_id"]), "stay_id")
     members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]})
     prior = pa.table({"member": previous["person_id"], "old_id": previous["household_id"]})
-    first = _first_free([previous["household_id"].unique()])
+    first = _first_free([every_previous["household_id"].unique()])
     assigned = assign_ids(hub.engine, members, prior, "H-", first).members
     return assigned.group_by(["cluster_key", "id"]).aggregate([]).select(["cluster_key", "id"])
 

@@ -71,11 +71,20 @@ def _conform(table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def prepare(hub: Hub, union: pa.Table) -> LinkInput:
-    """Derive comparison columns in SQL on the hub's engine; returns the Splink input."""
+def prepare(hub: Hub, union: pa.Table, roles: list[str] | None = None) -> LinkInput:
+    """Derive comparison columns in SQL on the hub's engine; returns the Splink input.
+
+    `roles`: derive exactly these (a role the union lacks is null), so that a new delivery's
+    rows line up with rows prepared before; by default, the roles the union has."""
     engine = hub.engine
     present = [r for r in link_roles() if r in union.schema.names
                and union.column(r).null_count < union.num_rows]
+    if roles is not None:
+        for role in roles:
+            if role not in union.schema.names:
+                kind = pa.date32() if role == "date_of_birth" else pa.string()
+                union = union.append_column(role, pa.nulls(union.num_rows, kind))
+        present = list(roles)
     engine.register("link_union", union)
     try:
         lookups = _register_name_lookups(engine, present)

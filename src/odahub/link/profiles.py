@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,6 +37,10 @@ class Profiles:
     records: pa.Table   # one row per profile: the prepared row of the record naming it
     members: pa.Table   # unique_id (record) → profile_id (the unique_id naming its profile)
     known: pa.Array     # profile ids that hold a record linked before
+    # set by `extend`: members of records not linked before, and per row of `records` whether
+    # the profile holds no record linked before (so callers need not hash every id)
+    new_members: pa.Table | None = None
+    fresh: pa.Array | None = None
 
     @property
     def size(self) -> int:
@@ -53,24 +58,73 @@ def collapse(engine: Engine, records: pa.Table, known: pa.Array | None = None,
     """Group prepared records into profiles (`known`: records linked in an earlier run)."""
     identity = [c for c in records.schema.names if c not in NOT_IDENTITY]
     full = _full_identity(records.schema.names)
-    known_ids = pa.array(sorted(set(known.to_pylist())) if known is not None else [], pa.string())
-    apart = pa.array(sorted(keep_apart or set()), pa.string())
-    # a one-row placeholder keeps Spark able to infer a schema when a list is empty
-    engine.register("profile_input", records.select(["unique_id", *identity]))
-    engine.register("profile_known", pa.table({"unique_id": known_ids if len(known_ids) else
-                                               pa.array([""], pa.string())}))
-    engine.register("profile_apart", pa.table({"unique_id": apart if len(apart) else
-                                               pa.array([""], pa.string())}))
-    try:
-        members = engine.sql(_members_sql(identity, full))
-    finally:
-        for name in ("profile_input", "profile_known", "profile_apart"):
-            engine.unregister(name)
+    known_ids = pc.unique(known) if known is not None else pa.array([], pa.string())
+    members = _members(engine, records.select(["unique_id", *identity]), identity, full,
+                       known_ids, keep_apart)
     reps = pc.unique(members["profile_id"])
     rows = records.filter(pc.is_in(records["unique_id"], reps))
     was_known = pc.is_in(members["unique_id"], known_ids)
     known_profiles = pc.unique(members.filter(was_known)["profile_id"])
     return Profiles(records=rows, members=members, known=known_profiles)
+
+
+def extend(engine: Engine, records: pa.Table, stored: pa.Table,
+           keep_apart: set[str] | None = None, whole: bool = False) -> Profiles | None:
+    """Profiles for an incremental run: every record profiled by the last run keeps its
+    profile, and only the new records are profiled — with the stored records sharing their
+    identity, so a new record joins a stored profile under the stored name (its pair scores
+    stay valid). Gives what `collapse` gives for unchanged review decisions without profiling
+    every record again.
+
+    `stored` (unique_id → profile_id) lines up with the first rows of `records`; the rest are
+    new. None if a stored profile lost the record naming it (erased): profile afresh. `whole`:
+    nothing was erased since it was stored, so every naming record is there."""
+    identity = [c for c in records.schema.names if c not in NOT_IDENTITY]
+    count = stored.num_rows
+    old = stored.select(["unique_id", "profile_id"])
+    is_rep = pc.equal(old["unique_id"], old["profile_id"])
+    reps = old["unique_id"].filter(is_rep)
+    if not whole and len(reps) != pc.count_distinct(old["profile_id"]).as_py():
+        return None
+    new = records.slice(count).select(["unique_id", *identity])
+    engine.register("profile_new", new)
+    engine.register("profile_stored", records.slice(0, count).select(["unique_id", *identity]))
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in identity)
+    try:
+        peers = engine.sql(f"SELECT s.* FROM profile_stored s WHERE EXISTS ("
+                           f"SELECT 1 FROM profile_new n WHERE {same})")
+    finally:
+        engine.unregister("profile_new")
+        engine.unregister("profile_stored")
+    joined = _members(engine, pa.concat_tables([new, peers.cast(new.schema)]), identity,
+                      _full_identity(records.schema.names), reps.combine_chunks(), keep_apart)
+    joined = joined.filter(pc.is_in(joined["unique_id"], new["unique_id"]))
+    joined = joined.select(["unique_id", "profile_id"]).cast(old.schema)
+    new_reps = pc.equal(joined["unique_id"], joined["profile_id"])
+    rows = pa.concat_tables([records.slice(0, count).filter(is_rep),
+                             records.slice(count).filter(pc.is_in(
+                                 records.slice(count)["unique_id"],
+                                 joined["unique_id"].filter(new_reps)))])
+    fresh = pa.array(np.arange(rows.num_rows) >= len(reps), pa.bool_())
+    return Profiles(records=rows, members=pa.concat_tables([old, joined]), known=reps,
+                    new_members=joined, fresh=fresh)
+
+
+def _members(engine: Engine, rows: pa.Table, identity: list[str], full: str,
+             known: pa.Array, keep_apart: set[str] | None) -> pa.Table:
+    """(unique_id, profile_id) for `rows` (`_members_sql`)."""
+    apart = pa.array(sorted(keep_apart or set()), pa.string())
+    # a one-row placeholder keeps Spark able to infer a schema when a list is empty
+    engine.register("profile_input", rows)
+    engine.register("profile_known", pa.table({"unique_id": known if len(known) else
+                                               pa.array([""], pa.string())}))
+    engine.register("profile_apart", pa.table({"unique_id": apart if len(apart) else
+                                               pa.array([""], pa.string())}))
+    try:
+        return engine.sql(_members_sql(identity, full))
+    finally:
+        for name in ("profile_input", "profile_known", "profile_apart"):
+            engine.unregister(name)
 
 
 def _full_identity(columns: list[str]) -> str:

@@ -1,10 +1,14 @@
 """Scoring candidate pairs with Splink: all pairs (full re-link) or only pairs touching new
-records (incremental, via predict_between/predict_within with the persisted model)."""
+records (incremental, via predict_between/predict_within with the persisted model).
+
+Term frequencies are the model's (`frozen`, kept with the stored input, ADR 0076) whenever a
+run has them, so both routes give a pair the same score; a run training a model computes them
+over every profile and returns them to be kept."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -12,6 +16,7 @@ from splink import Linker
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from odahub.engine import Engine
 from odahub.link.backend import to_arrow
 from odahub.link.model import TrainedModel, linker_for
 
@@ -25,6 +30,7 @@ SPLINK_EXCLUDED = ("event_date", "household_ref", "relationship")
 class Scored:
     pairs: pa.Table
     candidate_pairs: int
+    tf: dict[str, pa.Table] = field(default_factory=dict)  # column → (column, tf_column)
 
 
 def register(api: DatabaseAPISubClass, records: pa.Table, label: str) -> SplinkDataFrame:
@@ -47,28 +53,89 @@ def _count(linker: Linker, frame: SplinkDataFrame) -> int:
 
 
 def score_all(api: DatabaseAPISubClass, table: SplinkDataFrame, model: TrainedModel,
-              floor: float = FLOOR_WEIGHT) -> Scored:
+              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT) -> Scored:
     linker = linker_for(api, table, model)
+    tf = _use_frozen(api, linker, frozen)
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     candidates = _count(linker, blocked)
     predictions = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
     pairs = _pairs(predictions, floor)
     blocked.drop_table_from_database_and_remove_from_cache()
-    return Scored(pairs=pairs, candidate_pairs=candidates)
+    return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf or _tf_tables(linker))
 
 
 def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, existing: SplinkDataFrame,
-              new: SplinkDataFrame, model: TrainedModel, floor: float = FLOOR_WEIGHT) -> Scored:
+              new: SplinkDataFrame, model: TrainedModel,
+              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT) -> Scored:
     """Pairs between new and existing records, and among new records.
 
-    Term frequencies come from every record (existing + new), exactly as a full re-link computes
-    them, so both routes give the same probabilities.
+    Term frequencies are the model's frozen ones (else computed from every record, existing +
+    new, as a full re-link without them would), so both routes give the same probabilities.
     """
     linker = linker_for(api, every, model)
-    for column in linker._settings_obj._term_frequency_columns:
-        linker.table_management.compute_tf_table(column.unquote().name)
+    tf = _use_frozen(api, linker, frozen) or _tf_tables(linker)
     between = linker.inference.predict_between(existing, new, warning_mode="never")
     within = linker.inference.predict_within(new, warning_mode="never")
     candidates = _count(linker, between) + _count(linker, within)
     pairs = pa.concat_tables([_pairs(between, floor), _pairs(within, floor)])
-    return Scored(pairs=pairs, candidate_pairs=candidates)
+    return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf)
+
+
+def near(engine: Engine, existing: pa.Table, new: pa.Table,
+         rules: list[tuple[str, ...]]) -> pa.Table:
+    """The existing rows sharing some blocking rule's key with a new row: the only ones
+    predict_between can pair with the new rows (the rules are column equalities). Splink
+    joins term frequencies onto every row it is given; a million rows cost seconds, these few
+    thousand nothing, and the pairs are the same."""
+    columns = sorted({c for rule in rules for c in rule})
+    if not rules or new.num_rows == 0:
+        return existing.slice(0, 0)
+    engine.register("near_existing", existing.select(["unique_id", *columns]))
+    engine.register("near_new", new.select(columns))
+    try:
+        ids = engine.sql(" UNION ".join(
+            "SELECT e.unique_id FROM near_existing e WHERE EXISTS (SELECT 1 FROM near_new n "
+            f"WHERE {' AND '.join(f'n.{c} = e.{c}' for c in rule)})" for rule in rules))
+    finally:
+        engine.unregister("near_existing")
+        engine.unregister("near_new")
+    return existing.filter(pc.is_in(existing["unique_id"], ids["unique_id"]))
+
+
+def _tf_columns(linker: Linker) -> list[str]:
+    return [c.unquote().name for c in linker._settings_obj._term_frequency_columns]
+
+
+def _use_frozen(api: DatabaseAPISubClass, linker: Linker,
+                frozen: dict[str, pa.Table] | None) -> dict[str, pa.Table]:
+    """Register the model's frequencies with the linker; {} if they are not all there."""
+    if not frozen or set(frozen) != set(_tf_columns(linker)):
+        return {}
+    for column, table in frozen.items():
+        frame = api.register(table, table_name=f"odahub_tf_{column}_{uuid.uuid4().hex[:8]}")
+        linker.table_management.register_term_frequency_lookup(frame, column)
+    return frozen
+
+
+def _tf_tables(linker: Linker) -> dict[str, pa.Table]:
+    """The frequencies over the linker's input (Splink caches them once computed)."""
+    tables = {}
+    for column in _tf_columns(linker):
+        table = to_arrow(linker.table_management.compute_tf_table(column))
+        tables[column] = table.select([column, f"tf_{column}"])
+    return tables
+
+
+def canonical(pairs: pa.Table) -> pa.Table:
+    """Order each pair (smaller id left) and drop duplicates, whatever route scored it."""
+    left = pc.min_element_wise(pairs["unique_id_l"], pairs["unique_id_r"])
+    right = pc.max_element_wise(pairs["unique_id_l"], pairs["unique_id_r"])
+    table = pa.table({"unique_id_l": left, "unique_id_r": right,
+                      "match_weight": pairs["match_weight"],
+                      "match_probability": pairs["match_probability"]})
+    grouped = table.group_by(["unique_id_l", "unique_id_r"]).aggregate(
+        [("match_weight", "max"), ("match_probability", "max")])
+    return pa.table({"unique_id_l": grouped["unique_id_l"], "unique_id_r": grouped["unique_id_r"],
+                     "match_weight": grouped["match_weight_max"],
+                     "match_probability": grouped["match_probability_max"]}).sort_by(
+        [("unique_id_l", "ascending"), ("unique_id_r", "ascending")])

@@ -32,6 +32,7 @@ class Dynamics:
     teens: np.ndarray       # members aged 13-17
     network: np.ndarray     # per chunk OA: exploitation network intensity
     oa_first: int           # global index of the chunk's first OA
+    danger: np.ndarray      # per person: DA perpetrator dangerousness, carried between homes
 
 
 def step_mid() -> np.ndarray:
@@ -51,7 +52,19 @@ def build(rng: np.random.Generator, lives: Lives, hotspots: np.ndarray) -> Dynam
     oas = lives.address0 // ADDRESSES_PER_OA
     first = int(oas.min(initial=0))
     network = _network(rng, lives, oas, first, hotspots)
-    return Dynamics(crisis, perinatal, children, teens, network, first)
+    return Dynamics(crisis, perinatal, children, teens, network, first, _danger(rng, lives))
+
+
+def _danger(rng: np.random.Generator, lives: Lives) -> np.ndarray:
+    """A person's propensity to abuse a partner, drawn last so the other processes keep their
+    draws: higher for men and in homes with DA history or substance misuse. It belongs to the
+    person, so a perpetrator who leaves carries it to the next home (synth/events_da.py)."""
+    f = lives.factors
+    first = lives.hh0
+    result: np.ndarray = (0.9 * rng.normal(0, 1, len(first)) + 0.6 * ~lives.female
+                          + 0.5 * f["da"].to_numpy()[first] + 0.3 * f["sub"].to_numpy()[first]
+                          - 0.6)
+    return result
 
 
 def _make_up(lives: Lives, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,5 +1,5 @@
-"""Police-recorded events: crime, ASB, domestic abuse (with DASH grades), missing episodes,
-and probation orders that follow charges. Rates rise with the latent household factors."""
+"""Police-recorded events: crime, ASB, missing episodes, and probation orders that follow
+charges (domestic abuse: synth/events_da.py). Rates rise with the latent household factors."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from odahub.synth.dynamics import age_curve, child_steps, per_household, poisson_steps, step_of
+from odahub.synth.dynamics import age_curve, child_steps, per_household, poisson_steps
 from odahub.synth.geography import ADDRESSES_PER_OA
-from odahub.synth.lives import Lives, pick, poisson_days, present
+from odahub.synth.lives import Lives, pick, poisson_days
 from odahub.synth.params import PERIOD_DAYS, STEPS
-from odahub.synth.population import sigmoid
 
 OFFENCES = ("Violence against the person", "Theft", "Criminal damage", "Drug offences",
             "Public order", "Burglary", "Vehicle offences")
@@ -43,16 +42,24 @@ def person_rate(lives: Lives, people: np.ndarray, base: float, sub: float, mh: f
 
 
 def crime(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
+    """Offending; on top, people prone to abusing a partner (DA danger) commit violence outside
+    the home: the perpetrator's other violent offending is a DA risk factor an analyst can see."""
     everyone = np.arange(len(lives.dob))
     parts = []
     for low, high, bump in ((14, 30, 0.8), (30, 75, 0.0)):
         lo, hi = lives.age_window(low, high)
         rate = person_rate(lives, everyone, -4.7 + bump, 0.9, 0.4, 0.7, 0.7, 0.5)
         parts.append(poisson_days(rng, everyone, rate, lo, hi))
+    n_general = sum(len(p) for p, _ in parts)
+    lo, hi = lives.age_window(16, 75)
+    violent_rate = np.exp(-4.2 + 1.4 * np.clip(lives.dyn.danger, -3, 3))
+    parts.append(poisson_days(rng, everyone, violent_rate, lo, hi))
     person = np.concatenate([p for p, _ in parts])
     day = np.concatenate([d for _, d in parts])
     n = len(person)
-    return events("crime", person, day, offence_group=pick(rng, OFFENCES, n),
+    offence = np.concatenate([pick(rng, OFFENCES, n_general),
+                              np.full(n - n_general, OFFENCES[0], dtype=object)])
+    return events("crime", person, day, offence_group=offence,
                   outcome=pick(rng, CRIME_OUTCOMES, n, [0.25, 0.35, 0.15, 0.1, 0.15]))
 
 
@@ -66,58 +73,6 @@ def asb(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
     person = np.concatenate([p for p, _ in parts])
     day = np.concatenate([d for _, d in parts])
     return events("asb", person, day, category=pick(rng, ASB_CATEGORIES, len(person)))
-
-
-def da_step_rates(lives: Lives, crimes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per household and step: yearly DA incident rate and the chance an incident is high risk.
-
-    Incidents come faster during a crisis (recency and acceleration of incidents reveal it);
-    escalation to high risk is likelier the deeper the crisis, when a crisis meets a pregnancy or
-    a new baby, where substance misuse and mental ill health come together, and when a member
-    has been offending in the last six months (perpetrator behaviour across agencies).
-    """
-    f = lives.factors
-    d = lives.dyn
-    n = len(f)
-    base = np.exp(-3.8 + 1.9 * f["da"] + 0.5 * f["sub"] + 0.4 * f["mh"] + 0.5 * f["dep"]
-                  + 0.45 * f["hidden"]).to_numpy()
-    hh = lives.population.households
-    eligible = ((hh["adults"] == 2) & ~hh["sharers"]) | hh["lone_parent"] | hh["da_history"]
-    base = np.where(eligible.to_numpy(), base, base * 0.1)
-    rate = base[:, None] * np.exp(0.8 * d.crisis)
-    where = lives.household_at(crimes["person"].to_numpy(), crimes["day"].to_numpy())
-    cell = where * STEPS + step_of(crimes["day"].to_numpy())
-    offending = np.bincount(cell, minlength=n * STEPS).reshape(n, STEPS).astype(float)
-    recent = np.zeros_like(offending)
-    recent[:, 1:] += offending[:, :-1]
-    recent[:, 2:] += offending[:, :-2]
-    high = (-3.0 + 0.5 * f["da"] + 0.45 * f["hidden"] + 0.9 * f["sub"] * f["mh"]).to_numpy()
-    p_high = sigmoid(high[:, None] + 0.75 * d.crisis + 1.0 * d.perinatal * (d.crisis > 0.3)
-                     + 0.4 * np.minimum(recent, 2))
-    return rate, p_high
-
-
-def domestic_abuse(rng: np.random.Generator, lives: Lives, rate: np.ndarray,
-                   p_high: np.ndarray) -> pd.DataFrame:
-    """Incidents per household; each names the victim and, where present, the perpetrator."""
-    households = np.arange(len(rate))
-    formed = lives.population.households["formed_day"].to_numpy()
-    hh, day = poisson_steps(rng, households, rate, formed, np.full(len(rate), PERIOD_DAYS))
-    u = rng.random(len(hh))
-    p = p_high[hh, step_of(day)]
-    grade = np.where(u < p, "high", np.where(u < p + (1 - p) * 0.45, "medium", "standard"))
-    incident = np.arange(len(hh))
-    adults = present(lives, hh, day, incident, min_age=16)
-    adults["female"] = lives.female[adults["person"].to_numpy()]
-    adults = adults.sort_values(["event", "female", "person"], ascending=[True, False, True],
-                                kind="stable")
-    rank = adults.groupby("event").cumcount().to_numpy()
-    adults = adults[rank < 2]
-    role = np.where(rank[rank < 2] == 0, "victim", "perpetrator")
-    event = adults["event"].to_numpy()
-    return events("domestic_abuse", adults["person"].to_numpy(), day[event],
-                  dash_risk=grade[event], role_in_incident=role, incident=event,
-                  household_hint=hh[event])
 
 
 @dataclass

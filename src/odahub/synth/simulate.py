@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from odahub.synth import dynamics, intervention
+from odahub.synth import dynamics, events_da, intervention
 from odahub.synth import events_police as police
 from odahub.synth import events_services as services
 from odahub.synth.geography import ADDRESSES_PER_OA, Geography
@@ -48,8 +48,8 @@ def simulate_chunk(seed: int, chunk: int, first_household: int, sizes: np.ndarra
     hotspots = _hotspots(lives, geo)
     lives.dynamics = dynamics.build(chunk_rng(seed, chunk, 3), lives, hotspots)
     crimes = police.crime(rng, lives)
-    da_rate, p_high = police.da_step_rates(lives, crimes)
-    da = police.domestic_abuse(rng, lives, da_rate, p_high)
+    da_process = events_da.process(lives, crimes)
+    da = events_da.domestic_abuse(rng, lives, da_process)
     cin_rate = services.cin_step_rates(lives)
     cin = services.cin_referrals(rng, lives, da, cin_rate)
     exploitation = police.exploitation_rates(lives)
@@ -71,7 +71,8 @@ def simulate_chunk(seed: int, chunk: int, first_household: int, sizes: np.ndarra
     events = events.sort_values(["day", "event_type", "person"], kind="stable")
     events = events.reset_index(drop=True)
     events["event_id"] = serial_ids("E", chunk, 0, len(events), width=7)
-    rates = PlantedRates(da_high=da_rate * p_high, da=da_rate, child_services=cin_rate,
+    rates = PlantedRates(da_high=da_process.high_rate(), da=da_process.victim_rate(),
+                         child_services=cin_rate,
                          exploitation=exploitation.per_household(len(lives.risk)))
     _label(lives, events, treated, rates)
     return ChunkLife(chunk, population, lives, events, treated)

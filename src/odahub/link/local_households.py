@@ -1,0 +1,174 @@
+"""Households after an incremental run, recomputed only where persons changed (ADR 0076).
+
+Households are the connected components of stays (a person at an address key), joined by the
+same key over overlapping periods or by the same source household reference. A person the run
+did not touch keeps their records, so their address keys (the stored ones), their stays and
+every edge between such stays. So only the *region* changes: every stay at an address key or
+reference that a changed person has, had or now has, closed under keys and references (a
+component touching the region lies wholly inside it). Components, memberships and record
+households are recomputed there, ids are kept by overlap with the region's previous households,
+and everything outside is carried over: the same households a full recomputation finds.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from odahub.hub import Hub
+from odahub.link import households as hh
+from odahub.link import outputs
+from odahub.link.cluster import components
+from odahub.link.persons import HouseholdTables, household_ids, names_of
+from odahub.link.prepare import LinkInput
+
+KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
+MAX_ROUNDS = 50  # references chain keys; real data closes in a round or two
+
+
+def local_household_tables(hub: Hub, prepared: LinkInput, links: pa.Table, changed: pa.Array,
+                           stored_keys: pa.Table, previous: pa.Table) -> HouseholdTables:
+    """links: every record's person now; changed: records whose person changed (all records of
+    each such person); stored_keys: unique_id → address_key of every record at the last run;
+    previous: the last run's record links (with household_id)."""
+    engine = hub.engine
+    records = prepared.records
+    columns = [c for c in KEY_COLUMNS if c in records.schema.names]
+    mine = records.filter(pc.is_in(records["unique_id"], changed)).select(
+        ["unique_id", "dataset", *columns])
+    people = links.select(["unique_id", "person_id"])
+    engine.register("hh_records", mine.join(  # both sides small: Arrow hashes the right one
+        people.filter(pc.is_in(people["unique_id"], changed)), "unique_id"))
+    try:
+        fresh = hh.keyed_records(engine, "hh_records", ["dataset", *columns])
+    finally:
+        engine.unregister("hh_records")
+    kept = stored_keys.filter(pc.invert(pc.is_in(stored_keys["unique_id"], changed)))
+    touched = stored_keys.filter(pc.is_in(stored_keys["unique_id"], changed))["address_key"]
+    region = _region(records, kept, fresh, touched, columns)
+    keyed = pa.concat_tables([fresh, _keyed(hub, region, records, links, columns)
+                              .cast(fresh.schema)])
+    datasets = sorted(pc.unique(records["dataset"]).to_pylist())
+    tables = _recompute(hub, keyed, links, previous, datasets)
+    tables.keys = pa.concat_tables([kept.select(["unique_id", "address_key"]),
+                                    fresh.select(["unique_id", "address_key"]).cast(
+                                        kept.select(["unique_id", "address_key"]).schema)])
+    return tables
+
+
+def _refs(records: pa.Table, ids: pa.Array | pa.ChunkedArray, columns: list[str]) -> pa.Array:
+    if "household_ref" not in columns:
+        return pa.array([], pa.string())
+    rows = records.filter(pc.is_in(records["unique_id"], ids))
+    return pc.unique(pc.drop_null(pc.binary_join_element_wise(
+        rows["dataset"], rows["household_ref"], "|")).combine_chunks())
+
+
+def _region(records: pa.Table, kept: pa.Table, fresh: pa.Table, touched: pa.ChunkedArray,
+            columns: list[str]) -> pa.Table:
+    """The unchanged records (unique_id, address_key) whose stays can meet a changed one."""
+    keys = pc.unique(pa.concat_arrays([touched.combine_chunks().cast(pa.string()),
+                                       fresh["address_key"].combine_chunks().cast(pa.string())]))
+    refs = pc.unique(pa.concat_arrays([fresh["ref"].combine_chunks().cast(pa.string()),
+                                       _refs(records, fresh["unique_id"], columns)]))
+    ref_of = None
+    if "household_ref" in columns:
+        ref_of = _refs_by_record(records, kept["unique_id"])
+    inside = pa.array([False] * kept.num_rows)
+    for _ in range(MAX_ROUNDS):
+        mask = pc.fill_null(pc.is_in(kept["address_key"], keys), False)
+        if ref_of is not None:
+            mask = pc.or_(mask, pc.fill_null(pc.is_in(ref_of, refs), False))
+        if pc.sum(mask).as_py() == pc.sum(inside).as_py():
+            break
+        inside = mask
+        chosen = kept.filter(mask)
+        keys = pc.unique(pa.concat_arrays([keys, chosen["address_key"].combine_chunks()]))
+        if ref_of is not None:
+            refs = pc.unique(pa.concat_arrays([refs, pc.drop_null(
+                ref_of.filter(mask)).combine_chunks()]))
+    return kept.filter(inside)
+
+
+def _refs_by_record(records: pa.Table, ids: pa.ChunkedArray) -> pa.ChunkedArray:
+    rows = records.take(pc.index_in(ids, value_set=records["unique_id"].combine_chunks()))
+    return pc.binary_join_element_wise(rows["dataset"], rows["household_ref"], "|")
+
+
+def _keyed(hub: Hub, region: pa.Table, records: pa.Table, links: pa.Table,
+           columns: list[str]) -> pa.Table:
+    """Keyed rows (as `households.keyed_records` gives) of unchanged records, from their
+    stored address keys (joined in SQL: the region is small, the records many)."""
+    day = "r.event_date" if "event_date" in columns else "CAST(NULL AS DATE)"
+    ref = ("CASE WHEN r.household_ref IS NOT NULL THEN r.dataset || '|' || r.household_ref END"
+           if "household_ref" in columns else "CAST(NULL AS VARCHAR)")
+    inputs = {"hh_region": region.select(["unique_id", "address_key"]),
+              "hh_all": records.select(["unique_id", "dataset", *[
+                  c for c in ("event_date", "household_ref") if c in columns]]),
+              "hh_people": links.select(["unique_id", "person_id"])}
+    for name, table in inputs.items():
+        hub.engine.register(name, table)
+    try:
+        return hub.engine.sql(f"""
+            SELECT g.unique_id, l.person_id || '@' || g.address_key AS stay_id, l.person_id,
+                   g.address_key, {day} AS day, {ref} AS ref
+            FROM hh_region g JOIN hh_all r ON r.unique_id = g.unique_id
+            JOIN hh_people l ON l.unique_id = g.unique_id""")
+    finally:
+        for name in inputs:
+            hub.engine.unregister(name)
+
+
+def _recompute(hub: Hub, keyed: pa.Table, links: pa.Table, previous: pa.Table,
+               datasets: list[str]) -> HouseholdTables:
+    engine = hub.engine
+    prior_households = outputs.read(hub, "households")
+    names = names_of(previous)
+    region_ids = pc.unique(previous["household_id"].filter(
+        pc.is_in(names, keyed["unique_id"])).combine_chunks())
+    in_region = pc.is_in(prior_households["household_id"], region_ids)
+    engine.register("hh_keyed", keyed)
+    stays = hh.household_stays(engine, "hh_keyed")
+    engine.register("hh_stays", stays)
+    try:
+        edges = hh.stay_edges(engine, "hh_stays")
+        clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
+                              ).rename_columns(["stay_id", "cluster_key"])
+        assigned = household_ids(hub, stays, clusters, prior_households.filter(in_region),
+                                 prior_households)
+        engine.register("hh_clusters", clusters)
+        engine.register("hh_ids", assigned)
+        memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
+        engine.register("hh_links", links.filter(pc.is_in(links["unique_id"], keyed["unique_id"]))
+                        .drop_columns(["household_id"]))
+        linked = engine.sql(_REGION_SQL)
+    finally:
+        for name in ("hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
+            engine.unregister(name)
+    tokens = hh.uprn_tokens(hub.lake, datasets)
+    households = pa.concat_tables([
+        prior_households.filter(pc.invert(in_region)),
+        hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)])
+    return HouseholdTables(links=_record_households(links, linked),
+                           households=households,
+                           count=len(pc.unique(households["household_id"])),
+                           keys=keyed.select(["unique_id", "address_key"]))
+
+
+def _record_households(links: pa.Table, region: pa.Table) -> pa.Table:
+    """Every record's link row: the region's recomputed, the rest as the last run left them
+    (`links` carries their previous household). Unsorted: sorting a million ids costs more
+    than the rest of the step, and nothing reads the table by position."""
+    others = links.filter(pc.invert(pc.is_in(links["unique_id"], region["unique_id"])))
+    rest = others.select(["dataset", "record_id", "person_id", "household_id",
+                          "match_probability"])
+    return pa.concat_tables([rest, region.select(rest.schema.names).cast(rest.schema)])
+
+
+_REGION_SQL = """
+SELECT l.unique_id, l.dataset, l.record_id, l.person_id, i.id AS household_id,
+       l.match_probability
+FROM hh_links l JOIN hh_keyed k ON k.unique_id = l.unique_id
+JOIN hh_clusters c ON c.stay_id = k.stay_id
+JOIN hh_ids i ON i.cluster_key = c.cluster_key
+"""

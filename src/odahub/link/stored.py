@@ -1,0 +1,170 @@
+"""The prepared link input kept with each run, so an incremental run prepares only what is new.
+
+Sealed Parquet in the identified zone's working folder (`identified/_working/`, ADR 0076): a
+base file written by a full run — every prepared record (standardised, blocking-ready), its
+profile, its household address key and the term frequencies the model scores with
+(`tf_<column>`) — plus one delta per incremental run since, holding only the rows it changed.
+It holds identifiers, so it stays in the sealed zone, files are replaced whole (no older
+copies), and erasure and retention rewrite them without the records they remove
+(`governance.purge`, which knows the working folder but not this stage).
+
+Term frequencies are frozen with the model: the run that trains a model computes them over all
+its profiles, and every later run scoring with that model (incremental or a full re-link without
+retraining) looks them up here, so a pair gets the same score whichever route scored it. A value
+first seen after training has no frequency and is weighed by the level's average (Splink's rule
+for a missing frequency); `--retrain` recomputes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from odahub.governance.purge import WORKING
+from odahub.hub import Hub
+from odahub.lake import sealed
+from odahub.lake.store import TMP_PREFIX
+
+NAME = "link_prepared"
+# Bump when prepare's derivations change: a file from older code is then prepared afresh.
+FORMAT = 2
+META = b"odahub.link"
+MAX_DELTAS = 20  # then an incremental run rewrites the whole input (reading many files costs)
+
+
+@dataclass
+class StoredInput:
+    records: pa.Table             # prepared rows, as `prepare` gives them (sorted by unique_id)
+    profile_of: pa.Table          # unique_id → profile_id at the run that wrote them
+    keys: pa.Table                # unique_id → address_key (households) at that run
+    tf: dict[str, pa.Table]       # column → (column, tf_column): the model's frequencies
+    run_id: int
+    model_id: int
+    roles: list[str]
+    whole: bool = True            # no record erased since it was written
+
+
+def path(hub: Hub) -> Path:
+    """The base file (a full run's input); incremental runs add `NAME.d<run>.parquet` deltas."""
+    return folder(hub) / f"{NAME}.parquet"
+
+
+def folder(hub: Hub) -> Path:
+    return hub.lake.settings.zone("identified") / WORKING
+
+
+def files(hub: Hub) -> list[Path]:
+    """The base file and its deltas, oldest first."""
+    deltas = sorted(folder(hub).glob(f"{NAME}.d*.parquet"),
+                    key=lambda p: int(p.name[len(NAME) + 2:-len(".parquet")]))
+    return [path(hub), *deltas] if path(hub).exists() else []
+
+
+def save(hub: Hub, records: pa.Table, profile_of: pa.Table, keys: pa.Table,
+         tf: dict[str, pa.Table], run_id: int, model_id: int, roles: list[str]) -> None:
+    """Replace the stored input by `records` (atomically: a reader sees the old base file or
+    the new one), dropping every delta."""
+    stale = files(hub)[1:]
+    _write(hub, path(hub), _with_extras(records, profile_of, keys, tf),
+           {"run_id": run_id, "model_id": model_id, "roles": roles, "tf": sorted(tf),
+            "rows": records.num_rows})
+    for old in stale:
+        old.unlink(missing_ok=True)
+
+
+def save_delta(hub: Hub, records: pa.Table, profile_of: pa.Table, keys: pa.Table,
+               tf: dict[str, pa.Table], run_id: int, parent: int, model_id: int,
+               roles: list[str]) -> bool:
+    """Add the rows an incremental run changed (new records, and records whose person or
+    household key changed) as a delta on the last run's input; False (nothing written) when
+    deltas are many enough that a full rewrite is due."""
+    if len(files(hub)) > MAX_DELTAS:
+        return False
+    _write(hub, folder(hub) / f"{NAME}.d{run_id}.parquet",
+           _with_extras(records, profile_of, keys, tf),
+           {"run_id": run_id, "parent": parent, "model_id": model_id, "roles": roles,
+            "tf": sorted(tf), "rows": records.num_rows})
+    return True
+
+
+def _with_extras(records: pa.Table, profile_of: pa.Table, keys: pa.Table,
+                 tf: dict[str, pa.Table]) -> pa.Table:
+    # by position, not Arrow joins: those refuse the list column of nickname groups
+    table = records.append_column("profile_id", _take(profile_of, "unique_id", "profile_id",
+                                                      records["unique_id"]))
+    table = table.append_column("address_key", _take(keys, "unique_id", "address_key",
+                                                     records["unique_id"]).cast(pa.string()))
+    for column in sorted(tf):
+        table = table.append_column(f"tf_{column}", _take(tf[column], column, f"tf_{column}",
+                                                          records[column]))
+    return table
+
+
+def _write(hub: Hub, target: Path, table: pa.Table, meta: dict[str, Any]) -> None:
+    table = table.replace_schema_metadata({META: json.dumps({"format": FORMAT, **meta})})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}.parquet"
+    try:
+        hub.lake.write_parquet("identified", temporary, table)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | None:
+    """The input stored up to run `run_id` for model `model_id` (the base and its deltas, a
+    delta's rows replacing earlier rows of the same record); None if it is missing, from
+    another run or model, from older code, or unreadable (then everything is prepared)."""
+    found = files(hub)
+    if run_id is None or model_id is None or not found:
+        return None
+    keys = hub.lake.keys
+    table, meta, last, whole = None, {}, None, True
+    for file in found:
+        try:
+            part = sealed.read(file, keys.key_by_id if keys is not None else None)
+        except Exception:  # noqa: BLE001 - a lost key or a torn file: prepare afresh instead
+            return None
+        meta = json.loads((part.schema.metadata or {}).get(META, b"{}"))
+        if (meta.get("format"), meta.get("model_id"), meta.get("parent")) != (
+                FORMAT, model_id, last):
+            return None
+        last = meta.get("run_id")
+        whole = whole and meta.get("rows") == part.num_rows  # erasure takes rows out
+        part = part.replace_schema_metadata(None)
+        table = part if table is None else pa.concat_tables([
+            table.filter(pc.invert(pc.is_in(table["unique_id"], part["unique_id"]))),
+            part.cast(table.schema)])
+    if table is None or last != run_id:
+        return None
+    tf_columns = list(meta["tf"])
+    records = table.drop_columns(["profile_id", "address_key",
+                                  *[f"tf_{c}" for c in tf_columns]])
+    return StoredInput(records=records, profile_of=table.select(["unique_id", "profile_id"]),
+                       keys=table.select(["unique_id", "address_key"]),
+                       tf={c: _lookup(hub, table, c) for c in tf_columns},
+                       run_id=run_id, model_id=model_id, roles=list(meta["roles"]), whole=whole)
+
+
+def _lookup(hub: Hub, table: pa.Table, column: str) -> pa.Table:
+    """(value, tf) for every value holding a frequency (grouped in SQL: much faster here)."""
+    hub.engine.register("stored_tf", table.select([column, f"tf_{column}"]))
+    try:
+        return hub.engine.sql(f"SELECT {column}, max(tf_{column}) AS tf_{column} FROM stored_tf "
+                              f"WHERE tf_{column} IS NOT NULL GROUP BY {column}")
+    finally:
+        hub.engine.unregister("stored_tf")
+
+
+def _take(lookup: pa.Table, key: str, value: str,
+          keys: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """lookup[value] for each of `keys` (null where a key is absent)."""
+    found = pc.index_in(keys, value_set=lookup[key].combine_chunks())
+    return lookup[value].take(found)
