@@ -28,7 +28,8 @@ def link_command(
     full: Annotated[bool, typer.Option("--full", help="Re-link every record.")] = False,
     incremental: Annotated[bool, typer.Option(
         "--incremental", help="Match only records not linked before (the default).")] = False,
-    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model first.")] = False,
+    retrain: Annotated[bool, typer.Option(
+        "--retrain", help="Train a new model, with new term-frequency tables, first.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Link persons and households over every identified dataset."""
