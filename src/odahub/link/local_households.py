@@ -18,8 +18,7 @@ import pyarrow.compute as pc
 from odahub.hub import Hub
 from odahub.link import households as hh
 from odahub.link import outputs
-from odahub.link.cluster import components
-from odahub.link.persons import HouseholdTables, household_ids, names_of
+from odahub.link.persons import HouseholdTables, household_ids, names_of, stay_clusters
 from odahub.link.prepare import LinkInput
 
 KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
@@ -127,13 +126,8 @@ def _recompute(hub: Hub, keyed: pa.Table, links: pa.Table, previous: pa.Table,
     region_ids = pc.unique(previous["household_id"].filter(
         pc.is_in(names, keyed["unique_id"])).combine_chunks())
     in_region = pc.is_in(prior_households["household_id"], region_ids)
-    engine.register("hh_keyed", keyed)
-    stays = hh.household_stays(engine, "hh_keyed")
-    engine.register("hh_stays", stays)
     try:
-        edges = hh.stay_edges(engine, "hh_stays")
-        clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
-                              ).rename_columns(["stay_id", "cluster_key"])
+        stays, clusters = stay_clusters(hub, keyed)
         assigned = household_ids(hub, stays, clusters, prior_households.filter(in_region),
                                  prior_households)
         engine.register("hh_clusters", clusters)

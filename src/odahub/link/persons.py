@@ -154,13 +154,8 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     person_of = links.select(["unique_id", "person_id"])
     engine.register("hh_records", base.join(person_of, "unique_id"))
     keyed = hh.keyed_records(engine, "hh_records", ["dataset", *columns])
-    engine.register("hh_keyed", keyed)
-    stays = hh.household_stays(engine, "hh_keyed")
-    engine.register("hh_stays", stays)
     try:
-        edges = hh.stay_edges(engine, "hh_stays")
-        clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
-                              ).rename_columns(["stay_id", "cluster_key"])
+        stays, clusters = stay_clusters(hub, keyed)
         previous = outputs.read(hub, "households")
         assigned = household_ids(hub, stays, clusters, previous, previous)
         engine.register("hh_clusters", clusters)
@@ -177,6 +172,18 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     count = len(households["household_id"].unique())
     return HouseholdTables(links=linked, households=households, count=count,
                            keys=keyed.select(["unique_id", "address_key"]))
+
+
+def stay_clusters(hub: Hub, keyed: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Stays of the keyed records and the clusters of stays that form one household; leaves
+    `hh_keyed` and `hh_stays` registered for the caller's later queries (it unregisters them)."""
+    hub.engine.register("hh_keyed", keyed)
+    stays = hh.household_stays(hub.engine, "hh_keyed")
+    hub.engine.register("hh_stays", stays)
+    edges = hh.stay_edges(hub.engine, "hh_stays")
+    clusters = components(stays["stay_id"], edges["unique_id_l"], edges["unique_id_r"]
+                          ).rename_columns(["stay_id", "cluster_key"])
+    return stays, clusters
 
 
 def household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table, previous: pa.Table,
