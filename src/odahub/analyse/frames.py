@@ -24,7 +24,8 @@ NOT_FEATURES = {"person_id", "household_id", "oa_code", "lsoa_code", "ward_code"
 
 CHILD_HOME = ("home_da_under_two", "home_da_since_birth", "home_homeless_since_birth",
               "home_substance_since_birth", "home_self_harm_since_birth",
-              "home_social_care_since_birth", "home_substance_x_self_harm")
+              "home_social_care_since_birth", "home_substance_x_self_harm",
+              "home_adversity_kinds_24m")
 
 
 @dataclass

@@ -301,7 +301,9 @@ def child_home_sql(as_of: date) -> str:
     """Young children's home since birth, as an early-years analyst reads it (ADR 0061): events
     of everyone the child lived with, while they lived together — domestic abuse while the child
     was under two, homelessness, parental substance misuse and self-harm (mental ill health) and
-    the two together. Only events on or before `as_of` count."""
+    the two together, and how many kinds of adversity (domestic abuse, homelessness, a social care
+    referral, offending) the home saw in the last two years: cumulative risk is not additive.
+    Only events on or before `as_of` count."""
     d = _lit(as_of)
     open_end = "DATE '9999-12-31'"
     home = "COUNT(DISTINCT CASE WHEN {hit} THEN h.event_date END)"
@@ -328,7 +330,10 @@ counts AS (SELECT h.child_id AS person_id,
   {home.format(hit="h.event_type = 'homelessness'")} AS home_homeless_since_birth,
   {home.format(hit="h.event_type = 'substance_misuse'")} AS home_substance_since_birth,
   {home.format(hit=harm)} AS home_self_harm_since_birth,
-  {home.format(hit="h.event_type IN ('cin_referral', 'cp_plan')")} AS home_social_care_since_birth
+  {home.format(hit="h.event_type IN ('cin_referral', 'cp_plan')")} AS home_social_care_since_birth,
+  COUNT(DISTINCT CASE WHEN h.event_date > {d} - INTERVAL 730 DAY AND h.event_type IN
+        ('domestic_abuse', 'homelessness', 'cin_referral', 'crime') THEN h.event_type END)
+    AS home_adversity_kinds_24m
   FROM home h GROUP BY h.child_id)
 SELECT c.*, CAST(LEAST(home_substance_since_birth, 1) * LEAST(home_self_harm_since_birth, 1)
        AS DOUBLE) AS home_substance_x_self_harm

@@ -3,6 +3,7 @@ early-years assessments, substance misuse treatment, homelessness, A&E and fire 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -139,16 +140,40 @@ def exclusions(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
                   days=np.where(permanent, 0, rng.integers(1, 6, len(person))).astype(float))
 
 
-def early_years(rng: np.random.Generator, lives: Lives, da: pd.DataFrame,
-                homeless: pd.DataFrame) -> pd.DataFrame:
+# Cumulative risk (Rutter 1979; Sameroff et al. 1987): one kind of adversity at home adds little
+# to a young child's risk, several together add far more than their sum. Log-odds by the number
+# of kinds in the two years before the assessment (0, 1, 2, 3, 4 or more).
+CUMULATIVE_ADVERSITY = np.array([0.0, 0.1, 1.0, 1.7, 2.2])
+
+
+@dataclass(frozen=True)
+class Adversity:
+    """What touches a young child's home: the recorded events, and per household the yearly
+    rates of domestic abuse (at the period's start) and homelessness, which stand in for the
+    child's life before the simulated period, where there are no events."""
+
+    da: pd.DataFrame
+    homeless: pd.DataFrame
+    cin: pd.DataFrame
+    crimes: pd.DataFrame
+    da_rate: np.ndarray
+    homeless_rate: np.ndarray
+
+
+def early_years(rng: np.random.Generator, lives: Lives, home: Adversity) -> pd.DataFrame:
     """Reception-year assessment each June.
 
     Not being school-ready follows deprivation and the child's place in the school year (summer
     births are nearly a year younger), parental substance misuse together with mental ill health
     (an interaction), domestic abuse in the child's household while they were under two (and less
-    so later), and homelessness since birth.
+    so later), homelessness since birth, and cumulative adversity: how many kinds of recorded
+    adversity (domestic abuse, homelessness, a children's social care referral, a member's
+    offending) touched the child's home in the two years before (CUMULATIVE_ADVERSITY).
+
+    Exposure before the simulated period is counted at its expected value, so the planted process
+    is the same for every year's cohort (ADR 0086); only what records show grows with the years.
     """
-    incidents = da.drop_duplicates("incident")
+    incidents = home.da.drop_duplicates("incident")
     spells = lives.members()
     frames = []
     for year in (2021, 2022, 2023, 2024, 2025):
@@ -157,14 +182,21 @@ def early_years(rng: np.random.Generator, lives: Lives, da: pd.DataFrame,
         day = day_of(year, 6, 15)
         who = np.flatnonzero(born & (lives.end > day))
         early, later = _exposure(lives, spells, incidents, who, day)
-        homeless_hh = homeless[(homeless["day"] < day)]
+        early += _before_period(lives, who, day, home.da_rate, 0, 2)
+        later += _before_period(lives, who, day, home.da_rate, 2, 6)
+        homeless_hh = home.homeless[(home.homeless["day"] < day)]
         exposed = _household_event_since_birth(lives, spells, homeless_hh, who, day)
+        unseen = _before_period(lives, who, day, home.homeless_rate, 0, 6)
+        exposed = 1 - (1 - exposed) * np.exp(-unseen)  # recorded, or else its chance before
+        kinds = _adversity_kinds(lives, spells, who, day,
+                                 (incidents, home.homeless, home.cin, home.crimes))
         f = lives.person_factor
         young = (lives.dob[who] - sept) / YEAR
         logit = (-2.5 + 0.8 * f("dep", who) + 1.0 * young + 0.5 * f("sub", who)
                  + 0.4 * f("mh", who) + 0.9 * f("sub", who) * f("mh", who)
                  + 0.35 * ~lives.female[who] + 0.45 * f("hidden", who) + 0.3 * f("lone", who)
-                 + 0.55 * np.minimum(early, 3) + 0.2 * np.minimum(later, 3) + 0.6 * exposed)
+                 + 0.55 * np.minimum(early, 3) + 0.2 * np.minimum(later, 3) + 0.6 * exposed
+                 + CUMULATIVE_ADVERSITY[np.minimum(kinds, len(CUMULATIVE_ADVERSITY) - 1)])
         p_not_ready = 1 / (1 + np.exp(-logit))
         ready = rng.random(len(who)) >= p_not_ready
         frames.append(events("early_years", who, np.full(len(who), day), school_ready=ready,
@@ -192,6 +224,25 @@ def _exposure(lives: Lives, spells: pd.DataFrame, incidents: pd.DataFrame, who: 
     return early.astype(float), later.astype(float)
 
 
+def _before_period(lives: Lives, who: np.ndarray, day: int, rate: np.ndarray, lo: float,
+                   hi: float) -> np.ndarray:
+    """Expected events (at the first household's yearly `rate`) while each child was aged
+    [lo, hi) years, before both the simulated period (day 0) and `day`."""
+    start = lives.dob[who] + lo * YEAR
+    end = np.minimum(np.minimum(lives.dob[who] + hi * YEAR, day), 0)
+    years: np.ndarray = np.clip(end - start, 0, None) / YEAR
+    return np.asarray(rate[lives.hh0[who]] * years)
+
+
+def _adversity_kinds(lives: Lives, spells: pd.DataFrame, who: np.ndarray, day: int,
+                     kinds: tuple[pd.DataFrame, ...]) -> np.ndarray:
+    """How many of the kinds of event touched each child's home in the two years before `day`."""
+    since = day - int(2 * YEAR)
+    found = sum(_household_event_since_birth(
+        lives, spells, k[(k["day"] >= since) & (k["day"] < day)], who, day) for k in kinds)
+    return np.asarray(found, dtype=int)
+
+
 def _household_event_since_birth(lives: Lives, spells: pd.DataFrame, happened: pd.DataFrame,
                                  who: np.ndarray, day: int) -> np.ndarray:
     """Whether a household event (e.g. homelessness) touched each child's home since birth."""
@@ -216,8 +267,13 @@ def substance_misuse(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
                   treatment_outcome=pick(rng, TREATMENT, len(person), [0.35, 0.35, 0.1, 0.2]))
 
 
+def homeless_rate(lives: Lives) -> np.ndarray:
+    """Per household, the yearly rate of presenting as homeless."""
+    return household_rate(lives, -4.6, 0.6, 0.3, 0.9, 0.9, 0.4)
+
+
 def homelessness(rng: np.random.Generator, lives: Lives) -> pd.DataFrame:
-    rate = household_rate(lives, -4.6, 0.6, 0.3, 0.9, 0.9, 0.4)
+    rate = homeless_rate(lives)
     hh, day = household_events(rng, lives, rate)
     applicants = present(lives, hh, day, np.arange(len(hh)), min_age=18)
     applicants = applicants[applicants.groupby("event").cumcount() == 0]

@@ -54,12 +54,14 @@ def simulate_chunk(seed: int, chunk: int, first_household: int, sizes: np.ndarra
     cin = services.cin_referrals(rng, lives, da, cin_rate)
     exploitation = police.exploitation_rates(lives)
     homeless = services.homelessness(rng, lives)
+    home = services.Adversity(da, homeless, cin, crimes, da_process.victim_rate()[:, 0],
+                              services.homeless_rate(lives))
     parts = [crimes, police.asb(rng, lives), da,
              police.missing(rng, lives, hotspots, exploitation),
              police.probation(rng, lives, crimes), cin, services.cp_plans(rng, cin),
              services.exploitation_plans(rng, lives, exploitation),
              services.school_attendance(rng, lives), services.exclusions(rng, lives),
-             services.early_years(rng, lives, da, homeless), services.substance_misuse(rng, lives),
+             services.early_years(rng, lives, home), services.substance_misuse(rng, lives),
              homeless, services.ae_attendances(rng, lives),
              services.fire_incidents(rng, lives)]
     events = pd.concat(parts, ignore_index=True)
