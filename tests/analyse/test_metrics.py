@@ -46,6 +46,26 @@ def test_bootstrap_is_paired_and_consistent() -> None:
     assert metrics.consistency(report, y.size, int(y.sum()), 100)
 
 
+def test_cluster_bootstrap_draws_whole_entities_and_is_not_fooled_by_repeats() -> None:
+    y, p = sample(600)
+    # The same 600 entities in three pooled test years: no more evidence than one year.
+    y3, p3, ids = np.tile(y, 3), np.tile(p, 3), np.tile(np.arange(600), 3)
+    for idx in metrics.bootstrap_indices(ids.size, 5, 0, ids):
+        counts = np.bincount(ids[idx], minlength=600)
+        assert idx.size == ids.size and np.all(counts % 3 == 0)
+
+    def width(report: dict) -> float:
+        low, high = report["model"]["ci95"]["auroc"]
+        return high - low
+
+    scores = {"model": p3}
+    rows = width(metrics.bootstrap(y3, scores, k=50, rounds=200))
+    entities = width(metrics.bootstrap(y3, scores, k=50, rounds=200, clusters=ids))
+    alone = width(metrics.bootstrap(y, {"model": p}, k=50, rounds=200))
+    assert entities > 1.4 * rows, (entities, rows)
+    assert abs(entities - alone) < 0.35 * alone, (entities, alone)
+
+
 def test_psi_flags_a_shifted_population() -> None:
     rng = np.random.default_rng(1)
     base = rng.normal(0, 1, 5000)

@@ -137,7 +137,9 @@ def evaluate(cache: MartCache, spec: ModelSpec, split: Split | list[Split], roun
     scores = {name: np.concatenate([f.scores[name] for f in folds]) for name in folds[0].scores}
     y = test["label"].to_numpy(dtype=int)
     k = sum(operational_k(spec, len(f.test)) for f in folds)
-    results = metrics.bootstrap(y, scores, k, rounds=rounds)
+    # Pooled test years hold the same households and areas again: resample entities.
+    results = metrics.bootstrap(y, scores, k, rounds=rounds,
+                                clusters=test["entity_id"].to_numpy())
     newest = folds[0]
     report: dict[str, Any] = {
         "label": SYNTHETIC, "model": spec.name, "entity": spec.entity,

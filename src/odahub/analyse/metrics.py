@@ -94,8 +94,26 @@ def point(y: np.ndarray, score: np.ndarray, k: int) -> dict[str, float]:
             **at_k(y, score, k)}
 
 
-def bootstrap_indices(n: int, rounds: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, n, size=(rounds, n))
+def bootstrap_indices(n: int, rounds: int, seed: int,
+                      clusters: np.ndarray | None = None) -> list[np.ndarray]:
+    """Row indices of each resample. With `clusters` (one id per row) whole clusters are drawn
+    with replacement: the same household or area in several pooled test years moves together,
+    so intervals are not made narrow by counting it as independent evidence each year."""
+    rng = np.random.default_rng(seed)
+    if clusters is None:
+        return list(rng.integers(0, n, size=(rounds, n)))
+    codes = np.unique(clusters, return_inverse=True)[1].ravel()
+    rows = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    out = []
+    for picked in rng.integers(0, sizes.size, size=(rounds, sizes.size)):
+        lengths = sizes[picked]
+        ends = np.cumsum(lengths)
+        # each drawn cluster's rows: its start plus 0..size-1, all at once
+        within = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
+        out.append(rows[np.repeat(starts[picked], lengths) + within])
+    return out
 
 
 def interval(values: np.ndarray) -> list[float]:
@@ -107,11 +125,13 @@ def interval(values: np.ndarray) -> list[float]:
 
 
 def bootstrap(y: np.ndarray, scores: dict[str, np.ndarray], k: int, rounds: int = 200,
-              seed: int = 0, reference: str = "model") -> dict[str, Any]:
-    """Paired bootstrap: the same resamples for every scorer, so differences get intervals too."""
+              seed: int = 0, reference: str = "model",
+              clusters: np.ndarray | None = None) -> dict[str, Any]:
+    """Paired bootstrap: the same resamples for every scorer, so differences get intervals too;
+    resampling whole `clusters` (entities) when given."""
     names = list(scores)
     draws = {name: [] for name in names}  # type: dict[str, list[dict[str, float]]]
-    for idx in bootstrap_indices(y.size, rounds, seed):  # loops over resamples, not rows
+    for idx in bootstrap_indices(y.size, rounds, seed, clusters):  # resamples, not rows
         for name in names:
             draws[name].append(point(y[idx], scores[name][idx], k))
     out: dict[str, Any] = {}
