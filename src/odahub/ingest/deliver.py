@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import mmap
 import os
 import shutil
 import time
@@ -68,30 +69,40 @@ def who() -> str:
 
 
 def sha256_of(path: Path, max_line: int | None = None) -> str:
-    """The file's sha256; with `max_line`, also refuse a line longer than that many bytes.
-
-    Checked here, in the one pass we make anyway, because CSV scanners slow down badly on
-    giant lines. Lines inside a chunk are shorter than the chunk (half the limit), so only
-    lines crossing chunk boundaries need measuring: a few memchr calls per chunk.
-    """
+    """The file's sha256; with `max_line`, also refuse a line longer than that many bytes."""
+    check_lines(path, max_line)
     digest = hashlib.sha256()
-    chunk_size = max(min(CHUNK, (max_line or CHUNK) // 2), 1)
-    offset, line_start = 0, 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-            if max_line is not None:
-                first = chunk.find(b"\n")
-                end = offset + (first if first >= 0 else len(chunk))
-                if end - line_start > max_line:
-                    line = line_number(path, line_start)
-                    raise fail(f"line {line} is longer than the limit of {max_line:,} "
-                               "bytes (options.max_line_bytes); is a quote unclosed?", path,
-                               line=line)
-                if first >= 0:
-                    line_start = offset + chunk.rfind(b"\n") + 1
-            offset += len(chunk)
+    buffer = bytearray(CHUNK)  # one buffer, reused: a fresh one per chunk faults pages
+    with open(path, "rb") as handle, memoryview(buffer) as view:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
+
+
+def check_lines(path: Path, max_line: int | None) -> None:
+    """Refuse a line longer than `max_line` bytes (if given), before any scan: CSV scanners
+    slow down badly on giant lines.
+
+    Lines inside a chunk are shorter than the chunk (half the limit), so only lines crossing
+    chunk boundaries need measuring: the first and last newline of each chunk. The file is
+    mapped, so those searches touch only the pages near each boundary (ADR 0084).
+    """
+    if max_line is None or path.stat().st_size == 0:
+        return
+    chunk_size = max(min(CHUNK, max_line // 2), 1)
+    line_start = 0
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0,
+                                               access=mmap.ACCESS_READ) as data:
+        for offset in range(0, len(data), chunk_size):
+            end_of_chunk = min(offset + chunk_size, len(data))
+            first = data.find(b"\n", offset, end_of_chunk)
+            end = first if first >= 0 else end_of_chunk
+            if end - line_start > max_line:
+                line = line_number(path, line_start)
+                raise fail(f"line {line} is longer than the limit of {max_line:,} bytes "
+                           "(options.max_line_bytes); is a quote unclosed?", path, line=line)
+            if first >= 0:
+                line_start = data.rfind(b"\n", offset, end_of_chunk) + 1
 
 
 def line_number(path: Path, offset: int) -> int:
@@ -118,6 +129,12 @@ def find_duplicate(hub: Hub, dataset: str, sha256: str) -> int | None:
         return int(found) if found is not None else None
 
 
+class _Identical(Exception):  # noqa: N818  (not an error: unwinds the versions unwritten)
+    def __init__(self, version: int) -> None:
+        super().__init__(f"identical to version {version}")
+        self.version = version
+
+
 def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str | None = None,
                  on_rows: OnRows | None = None, force: bool = False) -> DeliveryResult:
     """Ingest one delivery; raises DeliveryError (nothing committed) if any file fails."""
@@ -133,28 +150,73 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
     workdir.mkdir(parents=True)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            # The landing copies (sendfile: the kernel copies, the GIL is free) are made on
-            # the other core while this one hashes; a duplicate or refused file drops them.
-            copying = pool.submit(copy_all, paths, workdir)
-            hashes = [sha256_of(p, limit) for p in paths]
-            copies = copying.result()
-        result = DeliveryResult(dataset, combined_sha(hashes))
-        duplicate = None if force else find_duplicate(hub, dataset, result.sha256)
-        if duplicate is not None:
-            result.duplicate_of = duplicate
-            return result
-        user = created_by or who()
-        job_id = start_job(hub, dataset, paths, user)
-        try:
-            commit_delivery(hub, feed, paths, copies, hashes, result, user, on_rows, workdir)
-        except BaseException as error:
-            finish_job(hub, job_id, "failed", str(error)[:2000], {})
-            raise
+            deferred = force or not may_be_identical(hub, dataset, paths)
+            if deferred:
+                # No committed delivery can be identical, so the hash is needed only at the
+                # commit: it runs beside the work (hashlib frees the GIL), checked again there.
+                for path in paths:
+                    check_lines(path, limit)
+                copies = copy_all(paths, workdir)
+                hashing = pool.submit(lambda: [sha256_of(p) for p in paths])
+                result = DeliveryResult(dataset, "")
+            else:
+                # The landing copies (sendfile: the kernel copies, the GIL is free) are made
+                # on the other core while this one hashes; a duplicate drops them.
+                copying = pool.submit(copy_all, paths, workdir)
+                hashes = [sha256_of(p, limit) for p in paths]
+                copies = copying.result()
+                result = DeliveryResult(dataset, combined_sha(hashes))
+                duplicate = find_duplicate(hub, dataset, result.sha256)
+                if duplicate is not None:
+                    result.duplicate_of = duplicate
+                    return result
+                hashing = pool.submit(lambda: hashes)
+            user = created_by or who()
+            job_id = start_job(hub, dataset, paths, user)
+            try:
+                commit_delivery(hub, feed, paths, copies, hashing.result, result, user,
+                                on_rows, workdir, check_again=deferred and not force)
+            except _Identical as identical:  # committed meanwhile by another run
+                result.duplicate_of, result.files = identical.version, []
+                finish_job(hub, job_id, "done", None, result.as_dict())
+                return result
+            except BaseException as error:
+                finish_job(hub, job_id, "failed", str(error)[:2000], {})
+                raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     finish_job(hub, job_id, "done", None, result.as_dict())
     return result
+
+
+def may_be_identical(hub: Hub, dataset: str, paths: list[Path]) -> bool:
+    """Could a committed delivery hold these very bytes? Not if the files landed with every
+    version (that `find_duplicate` could find) differ in size from these; when a version's
+    files cannot be told, assume it could."""
+    with hub.catalog.session() as session:
+        rows = session.execute(select(DatasetVersion.zone, DatasetVersion.version,
+                                      DatasetVersion.sha256, DatasetVersion.path,
+                                      DatasetVersion.details).where(
+            DatasetVersion.name == dataset,
+            DatasetVersion.zone.in_(("identified", "landing")))).all()
+    landing = {r.version: r for r in rows if r.zone == "landing"}
+    sizes = sorted(p.stat().st_size for p in paths)
+    for row in rows:
+        if row.zone != "identified" or row.sha256 is None:
+            continue
+        landed = landing.get((row.details or {}).get("landing_version"))
+        if landed is None or landed_sizes(hub, landed.path, landed.details) in (None, sizes):
+            return True
+    return False
+
+
+def landed_sizes(hub: Hub, path: str, details: dict[str, Any] | None) -> list[int] | None:
+    folder = hub.settings.lake / path
+    try:
+        return sorted((folder / name).stat().st_size for name in (details or {})["files"])
+    except (OSError, KeyError, TypeError):
+        return None
 
 
 def copy_all(paths: list[Path], workdir: Path) -> list[Path]:
@@ -168,25 +230,33 @@ def copy_all(paths: list[Path], workdir: Path) -> list[Path]:
 
 
 def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], copies: list[Path],
-                    hashes: list[str], result: DeliveryResult, user: str,
-                    on_rows: OnRows | None, workdir: Path) -> None:
+                    hashes: Callable[[], list[str]], result: DeliveryResult, user: str,
+                    on_rows: OnRows | None, workdir: Path, check_again: bool = False) -> None:
+    """Write the three versions; `hashes` gives the files' sha256 (perhaps still being
+    computed), needed only before the first commit, and `check_again` looks for an
+    identical delivery then (raising `_Identical`, so nothing is committed)."""
     lake, name = hub.lake, feed.spec.dataset
     common: dict[str, Any] = {"dataset_id": feed.dataset_id, "created_by": user,
-                              "spec_version": feed.spec_version, "sha256": result.sha256}
+                              "spec_version": feed.spec_version}
     previous = lake.latest("identified", name)
     profile = Profile()
     with lake.new_version("identified", name, **common) as identified:
         with lake.new_version("landing", name, **common) as landing:
-            landed = land(landing, paths, copies, hashes)
+            landed = land(landing, paths, copies)
             with lake.new_version("quarantine", name, **common) as quarantine:
-                for index, (path, sha) in enumerate(zip(landed, hashes, strict=True)):
-                    file_result = FileResult(path.name, sha)
+                for index, path in enumerate(landed):
+                    file_result = FileResult(path.name, "")
                     result.files.append(file_result)
                     sinks = Sinks(_part_writer(identified, index),
                                   _quarantine_writer(quarantine, index), profile)
                     process_file(hub.engine, feed.spec, path, path.name, file_result, sinks,
                                  workdir, on_rows)
+                shas = record_hashes(hub, result, hashes(), check_again)
+                for version in (identified, landing, quarantine):
+                    version.stats["sha256"] = result.sha256
                 quarantine.stats.update(counts(result))
+            sums = "".join(f"{sha}  {p.name}\n" for sha, p in zip(shas, landed, strict=True))
+            (landing.folder / "SHA256SUMS").write_text(sums)
             landing.stats.update(counts(result))
         report = profile.report(previous.details.get("quality") if previous else None)
         identified.stats.update(counts(result))
@@ -196,6 +266,19 @@ def commit_delivery(hub: Hub, feed: Feed, paths: list[Path], copies: list[Path],
             "quarantine_version": quarantine.stats["version"],
             "finished_at": utcnow().isoformat()}
     result.version = identified.stats["version"]
+
+
+def record_hashes(hub: Hub, result: DeliveryResult, hashes: list[str],
+                  check_again: bool) -> list[str]:
+    """The delivery's and each file's sha256 into `result`; `_Identical` if `check_again`
+    finds a committed delivery with the same."""
+    result.sha256 = combined_sha(hashes)
+    for file_result, sha in zip(result.files, hashes, strict=True):
+        file_result.sha256 = sha
+    duplicate = find_duplicate(hub, result.dataset, result.sha256) if check_again else None
+    if duplicate is not None:
+        raise _Identical(duplicate)
+    return hashes
 
 
 def _part_writer(identified: Any, index: int) -> Callable[[pa.Schema], Any]:
@@ -220,8 +303,9 @@ def counts(result: DeliveryResult) -> dict[str, int]:
             "rows_quarantined": result.rows_quarantined}
 
 
-def land(landing: Any, paths: list[Path], copies: list[Path], hashes: list[str]) -> list[Path]:
-    """Move each file's copy in (names kept, clashes numbered) with a SHA256SUMS file."""
+def land(landing: Any, paths: list[Path], copies: list[Path]) -> list[Path]:
+    """Move each file's copy in (names kept, clashes numbered); SHA256SUMS follows once the
+    hashes are known (`commit_delivery`)."""
     landed: list[Path] = []
     for index, (path, copy) in enumerate(zip(paths, copies, strict=True)):
         target = landing.folder / path.name
@@ -233,8 +317,6 @@ def land(landing: Any, paths: list[Path], copies: list[Path], hashes: list[str])
             shutil.copyfile(path, target)
         landing.files.append(target.name)
         landed.append(target)
-    sums = "".join(f"{sha}  {p.name}\n" for sha, p in zip(hashes, landed, strict=True))
-    (landing.folder / "SHA256SUMS").write_text(sums)
     return landed
 
 

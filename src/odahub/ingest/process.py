@@ -36,6 +36,7 @@ REJECT_COLUMNS = ("_reject_column", "_reject_reason", "_raw", "_rid_hash")
 QUARANTINE_SOURCES = ["dataset", "source_file", "source_row", "_reject_column", "_reject_reason",
                       "_raw"]
 OnRows = Callable[[str, int], None]
+SLICE_EVERY = 256  # slice around rejects while they are at most one row in this many
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Attempt:
             accepted, quarantined = wanted, None
         else:
             rejected = pc.is_valid(reasons)
-            accepted = wanted.filter(pc.invert(rejected))
+            accepted = without_rows(wanted, rejected)
             quarantined = out.select(QUARANTINE_SOURCES).filter(rejected)
         kept = accepted.select(self.outputs)
         if kept.schema != self.schema:
@@ -135,6 +136,30 @@ class Attempt:
         result.rows_accepted += self.rows.rows_accepted
         result.rows_quarantined += self.rows.rows_quarantined
         self.sinks.profile.merge(self.profile)
+
+
+def without_rows(table: pa.RecordBatch | pa.Table, rejected: pa.Array) -> pa.Table:
+    """`table` less the `rejected` rows. A few rejects in a batch are stepped over by slicing
+    (zero-copy: the runs between them become chunks) instead of filtering, which would copy
+    every accepted value; many rejects (short runs, many chunks) still filter (ADR 0084)."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    where = np.flatnonzero(bool_array(rejected))
+    if len(where) * SLICE_EVERY > len(table):
+        return table.filter(pc.invert(rejected))
+    starts = np.concatenate([[0], where + 1])
+    ends = np.concatenate([where, [len(table)]])
+    runs = [table.slice(a, b - a) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            if b > a]
+    return pa.concat_tables(runs) if runs else table.slice(0, 0)
+
+
+def bool_array(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array with no nulls as numpy booleans (no pandas import)."""
+    chunks = mask.chunks if isinstance(mask, pa.ChunkedArray) else [mask]
+    parts = [np.unpackbits(np.frombuffer(c.buffers()[1], dtype=np.uint8), bitorder="little")[
+        c.offset:c.offset + len(c)].astype(bool) for c in chunks if len(c)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def process_file(engine: Engine, spec: FeedSpec, path: Path, name: str, result: FileResult,

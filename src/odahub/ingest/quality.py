@@ -112,10 +112,13 @@ class Profile:
 
 def _uint64s(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A copy as numpy, read from the Arrow buffer (`to_numpy` would import pandas to check)."""
-    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
-    parts = [np.frombuffer(c.buffers()[1], dtype=np.uint64, count=len(c), offset=c.offset * 8)
-             for c in (c.cast(pa.uint64()) for c in chunks) if len(c)]  # hashes: no nulls
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    if isinstance(array, pa.ChunkedArray):  # one chunk: the split's slices make many
+        array = array.combine_chunks()
+    if not len(array):
+        return np.zeros(0, dtype=np.uint64)
+    array = array.cast(pa.uint64())  # hashes: no nulls
+    return np.frombuffer(array.buffers()[1], dtype=np.uint64, count=len(array),
+                         offset=array.offset * 8).copy()
 
 
 def psi(current: dict[str, int], previous: dict[str, int]) -> float:

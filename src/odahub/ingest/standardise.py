@@ -144,9 +144,8 @@ def build_plan(spec: FeedSpec, source_columns: list[str], source_file: str, tabl
                        f" AS {ident(output)}")
     outputs = ["dataset", "record_id", "source_file", "source_row", *found, "_flags"]
     layers = f"(SELECT *, {cleaned_layer} FROM {table})"
-    if derived:
-        shared = ", ".join(f"{expr} AS {alias}" for expr, alias in derived.items())
-        layers = f"(SELECT *, {shared} FROM {layers})"
+    for level in shared_layers(derived):
+        layers = f"(SELECT *, {', '.join(f'{e} AS {a}' for e, a in level)} FROM {layers})"
     layers = f"(SELECT *, {', '.join(values)} FROM {layers})" if values else layers
     problem_tests = [f"coalesce({cond}, false)" for cond, _why, _src in problems]
     flag_tests = [f"coalesce({cond}, false)" for cond, _flag in flags]
@@ -167,6 +166,24 @@ def build_plan(spec: FeedSpec, source_columns: list[str], source_file: str, tabl
            f"CASE WHEN __bad THEN CAST(to_json({raw_row}) AS VARCHAR) END AS _raw, "
            f"hash(__record_id) AS _rid_hash FROM {tested}")
     return Plan(sql=sql, outputs=outputs)
+
+
+def shared_layers(derived: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """The shared sub-expressions as layers: one that contains another reads the other's alias
+    from an earlier layer. DuckDB does not compute a repeated CASE once (it leaves CASE out of
+    common sub-expressions), so an NHS number's digits inside its number were computed again
+    (ADR 0084)."""
+    levels: dict[str, int] = {}
+    rewritten: dict[str, str] = {}
+    for expr in sorted(derived, key=len):  # a contained expression is shorter
+        inner = [e for e in sorted(levels, key=len, reverse=True) if e in expr]
+        text = expr
+        for contained in inner:
+            text = text.replace(contained, derived[contained])
+        levels[expr] = 1 + max((levels[e] for e in inner), default=0)
+        rewritten[expr] = text
+    return [[(rewritten[e], derived[e]) for e in derived if levels[e] == level]
+            for level in sorted(set(levels.values()))]
 
 
 def share(rule: Rule, derived: dict[str, str]) -> Rule:
