@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from odahub.engine.sqltext import identifier
 from odahub.hub import Hub
 from odahub.link.prepare import LinkInput, _conform, link_roles, prepare, read_union
-from odahub.link.stored import StoredInput
+from odahub.link.stored import StoredInput, flat_nicks
 
 
 @dataclass
@@ -54,11 +55,15 @@ def incremental_input(hub: Hub, kept: StoredInput, versions: dict[str, int],
     before = records.filter(pc.is_in(records["dataset"], pa.array(names, pa.string())))
     fresh = union.filter(pc.invert(pc.is_in(delivered, before["unique_id"])))
     gone = set(linked) - set(versions)
-    stale = pc.and_(pc.is_in(records["dataset"], pa.array(sorted({*names, *gone}), pa.string())),
-                    pc.invert(pc.is_in(records["unique_id"], delivered)))
-    dropped = int(pc.sum(stale).as_py() or 0)
+    # ids are hashed only for stored rows of moved or vanished datasets (none for a new one)
+    mine = pc.indices_nonzero(pc.is_in(records["dataset"],
+                                       pa.array(sorted({*names, *gone}), pa.string())))
+    stale = mine.filter(pc.invert(pc.is_in(records["unique_id"].take(mine), delivered)))
+    dropped = len(stale)
     if dropped:
-        keep = pc.invert(stale)
+        keep = np.ones(records.num_rows, dtype=bool)
+        keep[stale.to_numpy()] = False
+        keep = pa.array(keep)
         kept = replace(kept, records=records.filter(keep),
                        profile_of=kept.profile_of.filter(keep), keys=kept.keys.filter(keep))
     records = kept.records
@@ -68,7 +73,7 @@ def incremental_input(hub: Hub, kept: StoredInput, versions: dict[str, int],
         return Delta(None, 0)  # a role never linked before: a new model, from everything
     if fresh.num_rows == 0:
         return Delta(LinkInput(records, kept.roles), 0, 0, kept, dropped)
-    new = prepare(hub, fresh, kept.roles).records
+    new = flat_nicks(prepare(hub, fresh, kept.roles).records)  # as stored rows hold them
     if not set(new.schema.names) <= set(records.schema.names):
         return Delta(None, 0)  # a new context column (households): prepare everything
     for column in records.schema:

@@ -9,6 +9,7 @@ a full re-link with the same model gives on the same data (tests/link/test_incre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -117,33 +118,35 @@ def _group_records(previous: pa.Table, unlinked: pa.Table, nodes: pa.Table,
 
 
 
-def score_incremental(hub: Hub, api: Any, every: Any, profiles: Profiles,
+def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Profiles,
                        model: link_model.TrainedModel, frozen: dict[str, pa.Table] | None,
                        complete: bool) -> tuple[Scored, pa.Table]:
     """Score only profiles without a record linked before; keep the stored scores of the rest
-    (`complete`: every stored profile is still there, so every stored pair is kept).
+    (`complete`: every stored profile is still there, so every stored pair is kept). `every`
+    registers every profile with Splink, needed only when the frequencies are not frozen.
 
     Returns all pairs (kept + fresh, each ordered smaller id left) and the fresh pairs alone."""
-    records = profiles.records
-    if profiles.fresh is not None:
-        is_new = profiles.fresh
-    else:
-        is_new = pc.invert(pc.is_in(records["unique_id"], profiles.known))
     kept = outputs.read(hub, "pairs")
     if not complete:
-        present = records["unique_id"]
+        present = profiles.records["unique_id"]
         kept = kept.filter(pc.and_(pc.is_in(kept["unique_id_l"], present),
                                    pc.is_in(kept["unique_id_r"], present)))
-    if not pc.any(is_new).as_py():
-        return Scored(kept, 0, frozen or {}), kept.schema.empty_table()
-    if profiles.fresh is not None:  # stored profiles first, then new ones: slices, no copies
-        old_count = len(profiles.fresh) - int(pc.sum(profiles.fresh).as_py() or 0)
-        existing, new = records.slice(0, old_count), records.slice(old_count)
-    else:
-        existing, new = records.filter(pc.invert(is_new)), records.filter(is_new)
     rules = blocking_columns(model.roles, model.extra_blocking)
-    fresh = score_new(api, every, register(api, near(hub.engine, existing, new, rules), "existing"),
-                      register(api, new, "new"), model, frozen)
+    if profiles.stored is not None:  # `extend`: stored rows (some naming profiles), new profiles
+        new = profiles.new_rows
+        assert new is not None
+        existing = near(profiles.stored, new, rules, profiles.stored_named)
+    else:
+        records = profiles.records
+        is_new = pc.invert(pc.is_in(records["unique_id"], profiles.known))
+        new = records.filter(is_new)
+        existing = near(records.filter(pc.invert(is_new)), new, rules)
+    if new.num_rows == 0:
+        return Scored(kept, 0, frozen or {}), kept.schema.empty_table()
+    # with frozen frequencies Splink needs no other row than those it scores
+    scored = register(api, pa.concat_tables([existing, new]), "near")
+    fresh = score_new(api, scored, register(api, existing, "existing"), register(api, new, "new"),
+                      model, frozen, everything=every)
     # stored pairs are ordered already; fresh ones touch a new profile, so none is stored
     pairs = canonical(fresh.pairs).select(kept.schema.names).cast(kept.schema)
     return Scored(pa.concat_tables([kept, pairs]), fresh.candidate_pairs, fresh.tf), pairs

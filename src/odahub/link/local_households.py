@@ -18,37 +18,47 @@ import pyarrow.compute as pc
 from odahub.hub import Hub
 from odahub.link import households as hh
 from odahub.link import outputs
-from odahub.link.persons import HouseholdTables, household_ids, names_of, stay_clusters
+from odahub.link.persons import (
+    HouseholdTables,
+    PersonTables,
+    count_ids,
+    household_ids,
+    names_of,
+    stay_clusters,
+)
 from odahub.link.prepare import LinkInput
 
 KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
 MAX_ROUNDS = 50  # references chain keys; real data closes in a round or two
 
 
-def local_household_tables(hub: Hub, prepared: LinkInput, links: pa.Table, changed: pa.Array,
-                           stored_keys: pa.Table, previous: pa.Table) -> HouseholdTables:
-    """links: every record's person now; changed: records whose person changed (all records of
-    each such person); stored_keys: unique_id → address_key of every record at the last run;
-    previous: the last run's record links (with household_id)."""
+def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
+                           stored_keys: pa.Table) -> HouseholdTables:
+    """persons: a local person update (the previous links, with household_id, which of them
+    still hold, and the rows of the records whose person changed: all records of each such
+    person); stored_keys: unique_id → address_key of every record at the last run."""
     engine = hub.engine
     records = prepared.records
+    changed, fresh_links, previous = persons.changed, persons.fresh, persons.previous
+    assert changed is not None and fresh_links is not None and previous is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
     mine = records.filter(pc.is_in(records["unique_id"], changed)).select(
         ["unique_id", "dataset", *columns])
-    people = links.select(["unique_id", "person_id"])
     engine.register("hh_records", mine.join(  # both sides small: Arrow hashes the right one
-        people.filter(pc.is_in(people["unique_id"], changed)), "unique_id"))
+        fresh_links.select(["unique_id", "person_id"]), "unique_id"))
     try:
         fresh = hh.keyed_records(engine, "hh_records", ["dataset", *columns])
     finally:
         engine.unregister("hh_records")
-    kept = stored_keys.filter(pc.invert(pc.is_in(stored_keys["unique_id"], changed)))
-    touched = stored_keys.filter(pc.is_in(stored_keys["unique_id"], changed))["address_key"]
+    is_changed = pc.is_in(stored_keys["unique_id"], changed)
+    kept = stored_keys.filter(pc.invert(is_changed))
+    touched = stored_keys.filter(is_changed)["address_key"]
     region = _region(records, kept, fresh, touched, columns)
-    keyed = pa.concat_tables([fresh, _keyed(hub, region, records, links, columns)
+    # the region's records are unchanged, so their previous person holds
+    keyed = pa.concat_tables([fresh, _keyed(hub, region, records, previous, columns)
                               .cast(fresh.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
-    tables = _recompute(hub, keyed, links, previous, datasets)
+    tables = _recompute(hub, keyed, persons, datasets)
     tables.keys = pa.concat_tables([kept.select(["unique_id", "address_key"]),
                                     fresh.select(["unique_id", "address_key"]).cast(
                                         kept.select(["unique_id", "address_key"]).schema)])
@@ -118,14 +128,20 @@ def _keyed(hub: Hub, region: pa.Table, records: pa.Table, links: pa.Table,
             hub.engine.unregister(name)
 
 
-def _recompute(hub: Hub, keyed: pa.Table, links: pa.Table, previous: pa.Table,
+def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables,
                datasets: list[str]) -> HouseholdTables:
     engine = hub.engine
+    previous, fresh_links = persons.previous, persons.fresh
+    assert previous is not None and fresh_links is not None
     prior_households = outputs.read(hub, "households")
-    names = names_of(previous)
-    region_ids = pc.unique(previous["household_id"].filter(
-        pc.is_in(names, keyed["unique_id"])).combine_chunks())
+    in_keyed = pc.is_in(names_of(previous), keyed["unique_id"])
+    region_ids = pc.unique(previous["household_id"].filter(in_keyed).combine_chunks())
     in_region = pc.is_in(prior_households["household_id"], region_ids)
+    # every keyed record's link row now: the changed ones, and the unchanged ones as they were
+    region_links = pa.concat_tables([
+        previous.select(fresh_links.schema.names).filter(pc.and_(in_keyed, persons.holds)),
+        fresh_links.filter(pc.is_in(fresh_links["unique_id"], keyed["unique_id"]))
+        .cast(previous.select(fresh_links.schema.names).schema)])
     try:
         stays, clusters = stay_clusters(hub, keyed)
         assigned = household_ids(hub, stays, clusters, prior_households.filter(in_region),
@@ -133,8 +149,7 @@ def _recompute(hub: Hub, keyed: pa.Table, links: pa.Table, previous: pa.Table,
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
-        engine.register("hh_links", links.filter(pc.is_in(links["unique_id"], keyed["unique_id"]))
-                        .drop_columns(["household_id"]))
+        engine.register("hh_links", region_links.drop_columns(["household_id"]))
         linked = engine.sql(_REGION_SQL)
     finally:
         for name in ("hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
@@ -143,20 +158,30 @@ def _recompute(hub: Hub, keyed: pa.Table, links: pa.Table, previous: pa.Table,
     households = pa.concat_tables([
         prior_households.filter(pc.invert(in_region)),
         hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)])
-    return HouseholdTables(links=_record_households(links, linked),
+    # each keyed record got one row (the usual case): the rest are the ones not keyed
+    known = in_keyed if linked.num_rows == region_links.num_rows else None
+    return HouseholdTables(links=_record_households(persons, linked, known),
                            households=households,
-                           count=len(pc.unique(households["household_id"])),
+                           count=count_ids(households["household_id"]),
                            keys=keyed.select(["unique_id", "address_key"]))
 
 
-def _record_households(links: pa.Table, region: pa.Table) -> pa.Table:
-    """Every record's link row: the region's recomputed, the rest as the last run left them
-    (`links` carries their previous household). Unsorted: sorting a million ids costs more
-    than the rest of the step, and nothing reads the table by position."""
-    others = links.filter(pc.invert(pc.is_in(links["unique_id"], region["unique_id"])))
-    rest = others.select(["dataset", "record_id", "person_id", "household_id",
-                          "match_probability"])
-    return pa.concat_tables([rest, region.select(rest.schema.names).cast(rest.schema)])
+def _record_households(persons: PersonTables, region: pa.Table,
+                       in_region: pa.Array | None) -> pa.Table:
+    """Every record's link row: the region's recomputed, the rest as the person update left
+    them (an unchanged record keeps its previous household; a changed record outside the
+    region has none). Unsorted: sorting a million ids costs more than the rest of the step,
+    and nothing reads the table by position. Each previous row is copied once. `in_region`:
+    which previous rows are the region's, when the caller knows."""
+    previous, fresh = persons.previous, persons.fresh
+    assert previous is not None and fresh is not None
+    names = ["dataset", "record_id", "person_id", "household_id", "match_probability"]
+    if in_region is None:
+        in_region = pc.is_in(names_of(previous), region["unique_id"])
+    rest = previous.select(names).filter(pc.and_(persons.holds, pc.invert(in_region)))
+    others = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], region["unique_id"])))
+    return pa.concat_tables([rest, others.select(names).cast(rest.schema),
+                             region.select(names).cast(rest.schema)])
 
 
 _REGION_SQL = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,10 +19,24 @@ from odahub.link.prepare import LinkInput
 
 @dataclass
 class PersonTables:
-    links: pa.Table      # unique_id, dataset, record_id, person_id, match_probability
+    rows: pa.Table | None  # unique_id, dataset, record_id, person_id, match_probability
     history: pa.Table
     count: int
     changed: pa.Array | None = None  # records given a person again (None: every record)
+    # a local update (ADR 0085) instead of `rows`: the previous links (with unique_id), which
+    # of them still hold, and the rows of the changed records; joined only if a caller needs
+    # every row, as copying a million rows twice costs more than the update itself
+    previous: pa.Table | None = None
+    holds: pa.Array | None = None
+    fresh: pa.Table | None = None
+
+    @property
+    def links(self) -> pa.Table:
+        if self.rows is None:
+            assert self.previous is not None and self.fresh is not None
+            kept = self.previous.filter(self.holds).select(self.fresh.schema.names)
+            self.rows = pa.concat_tables([kept, self.fresh.cast(kept.schema)])
+        return self.rows
 
 
 @dataclass
@@ -32,15 +47,51 @@ class HouseholdTables:
     keys: pa.Table       # unique_id → address_key of each record (kept for the next run)
 
 
+BITMAP_LIMIT = 50_000_000  # counting ids by number up to here costs at most 50 MB
+
+
 def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
     """One past the largest number ending any id (vectorised: a million ids in milliseconds)."""
     best = 0
     for column in ids:
-        digits = pc.extract_regex(column.cast(pa.string()), r"(?P<n>\d+)$")
-        numbers = pc.cast(pc.struct_field(digits, [0]), pa.int64())
-        top = pc.max(numbers).as_py()
+        numbers = _numbers(column)
+        if numbers is not None:  # ids of one shape: the largest string has the largest number
+            top = int(numbers[1][len(numbers[0]):]) if numbers[1] else None
+        else:
+            digits = pc.extract_regex(column.cast(pa.string()), r"(?P<n>\d+)$")
+            top = pc.max(pc.cast(pc.struct_field(digits, [0]), pa.int64())).as_py()
         best = max(best, int(top) if top is not None else 0)
     return best + 1
+
+
+def _numbers(column: pa.Array | pa.ChunkedArray) -> tuple[str, str] | None:
+    """(prefix, largest id) when every id is one prefix then digits of one width (as
+    `assign_ids` writes them), so string order is number order; None otherwise."""
+    strings = column.cast(pa.string())
+    lengths = pc.min_max(pc.utf8_length(strings)).as_py()
+    top = pc.max(strings).as_py()
+    if top is None or lengths["min"] != lengths["max"]:
+        return None if top is not None else ("", "")
+    prefix = top.rstrip("0123456789")
+    if not top[len(prefix):] or not pc.all(pc.starts_with(strings, prefix)).as_py():
+        return None
+    if not pc.all(pc.utf8_is_digit(pc.utf8_slice_codeunits(strings, len(prefix)))).as_py():
+        return None
+    return prefix, top
+
+
+def count_ids(column: pa.Array | pa.ChunkedArray) -> int:
+    """How many distinct ids (non-null): by their numbers when ids are of one shape (a
+    bitmap, not a hash of a million strings), else by hashing."""
+    valid = column.drop_null() if isinstance(column, pa.ChunkedArray) else pc.drop_null(column)
+    shape = _numbers(valid) if len(valid) else None
+    if shape is None or not shape[1] or int(shape[1][len(shape[0]):]) > BITMAP_LIMIT:
+        return int(pc.count_distinct(valid).as_py())
+    numbers = pc.cast(pc.utf8_slice_codeunits(valid.cast(pa.string()), len(shape[0])),
+                      pa.int64()).to_numpy()
+    seen = np.zeros(int(shape[1][len(shape[0]):]) + 1, dtype=bool)
+    seen[numbers] = True
+    return int(seen.sum())
 
 
 def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
@@ -50,15 +101,14 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
     history_before = outputs.read(hub, "id_history")
     prior = pa.table({"member": _names(previous), "old_id": previous["person_id"]})
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
-    first = _first_free([prior["old_id"].unique(), history_before["old_id"].unique(),
-                         history_before["new_id"].unique()])
+    first = _first_free([prior["old_id"], history_before["old_id"], history_before["new_id"]])
     assigned = assign_ids(engine, members, prior, "P-", first)
     links = _record_links(hub, assigned.members, edges,
                           prepared.records.select(["unique_id", "dataset", "record_id"]),
                           profile_of.select(["unique_id", "profile_id"]))
     history = _history(history_before, assigned.history, run_id)
-    count = len(assigned.members["id"].unique())
-    return PersonTables(links=links, history=history, count=count)
+    count = count_ids(assigned.members["id"])
+    return PersonTables(rows=links, history=history, count=count)
 
 
 def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
@@ -83,15 +133,17 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
         profile_of.select(["unique_id", "profile_id"]).filter(
             pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
     # untouched records keep their household too, unless households are recomputed in full
-    kept = pa.table({"unique_id": names, "dataset": previous["dataset"],
-                     "record_id": previous["record_id"], "person_id": previous["person_id"],
-                     "match_probability": previous["match_probability"],
-                     "household_id": previous["household_id"]}).filter(pc.invert(touched))
     changed = changed.append_column("household_id", pa.nulls(changed.num_rows, pa.string()))
-    links = pa.concat_tables([kept, changed.select(kept.schema.names).cast(kept.schema)])
-    return PersonTables(links=links, history=_history(history_before, assigned.history, run_id),
-                        count=len(pc.unique(links["person_id"])),
-                        changed=pc.unique(clusters["unique_id"]))
+    previous = with_names(previous)
+    fresh = changed.select(["unique_id", *outputs.LINKS.names]).cast(
+        previous.select(["unique_id", *outputs.LINKS.names]).schema)
+    holds = pc.invert(touched)
+    # touched persons are whole, so the others keep their count
+    count = (count_ids(previous["person_id"]) - count_ids(prior["old_id"])
+             + count_ids(fresh["person_id"]))
+    return PersonTables(rows=None, history=_history(history_before, assigned.history, run_id),
+                        count=count, changed=pc.unique(clusters["unique_id"]),
+                        previous=previous, holds=holds, fresh=fresh)
 
 
 def _record_links(hub: Hub, assigned: pa.Table, edges: pa.Table, records: pa.Table,
@@ -118,9 +170,18 @@ def _history(before: pa.Table, changes: pa.Table, run_id: int) -> pa.Table:
     return pa.concat_tables([before, new_history.cast(outputs.HISTORY)])
 
 
-def names_of(table: pa.Table) -> pa.Array:
-    """dataset:record_id, the records' unique_id."""
+def names_of(table: pa.Table) -> pa.Array | pa.ChunkedArray:
+    """dataset:record_id, the records' unique_id (its column, when `with_names` added it)."""
+    if "unique_id" in table.schema.names:
+        return table["unique_id"]
     return pc.binary_join_element_wise(table["dataset"], table["record_id"], ":")
+
+
+def with_names(table: pa.Table) -> pa.Table:
+    """The table with its records' unique_id, computed once for every later use."""
+    if "unique_id" in table.schema.names:
+        return table
+    return table.append_column("unique_id", names_of(table))
 
 
 _names = names_of
@@ -169,7 +230,7 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     tokens = hh.uprn_tokens(hub.lake, sorted(pc.unique(records["dataset"]).to_pylist()))
     households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
-    count = len(households["household_id"].unique())
+    count = count_ids(households["household_id"])
     return HouseholdTables(links=linked, households=households, count=count,
                            keys=keyed.select(["unique_id", "address_key"]))
 
@@ -193,7 +254,7 @@ def household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table, previous: pa.Ta
     joined = clusters.join(stays.select(["stay_id", "person_id"]), "stay_id")
     members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]})
     prior = pa.table({"member": previous["person_id"], "old_id": previous["household_id"]})
-    first = _first_free([every_previous["household_id"].unique()])
+    first = _first_free([every_previous["household_id"]])
     assigned = assign_ids(hub.engine, members, prior, "H-", first).members
     return assigned.group_by(["cluster_key", "id"]).aggregate([]).select(["cluster_key", "id"])
 

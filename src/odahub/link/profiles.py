@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 
 from odahub.engine import Engine
 
+# Identity columns selective enough to narrow the stored rows before the exact comparison.
+PREFILTER = ("last_name", "date_of_birth")
 # Not part of the identity: ids, record context and columns derived from other columns.
 NOT_IDENTITY = {"unique_id", "dataset", "record_id", "event_date", "household_ref",
                 "relationship", "first_name_nicks"}
@@ -34,16 +36,31 @@ NOT_IDENTITY = {"unique_id", "dataset", "record_id", "event_date", "household_re
 class Profiles:
     """The profile rows Splink scores, and every record's profile."""
 
-    records: pa.Table   # one row per profile: the prepared row of the record naming it
+    rows: pa.Table | None  # one row per profile: the prepared row of the record naming it
     members: pa.Table   # unique_id (record) → profile_id (the unique_id naming its profile)
     known: pa.Array     # profile ids that hold a record linked before
-    # set by `extend`: members of records not linked before, and per row of `records` whether
+    # set by `extend`: members of records not linked before, and per profile row whether
     # the profile holds no record linked before (so callers need not hash every id)
     new_members: pa.Table | None = None
     fresh: pa.Array | None = None
+    # set by `extend` instead of `rows`: the stored records, which of them name a profile,
+    # and the new profiles' rows; `records` joins them only when a caller needs every
+    # profile (an incremental run scores a few near the new ones, ADR 0085)
+    stored: pa.Table | None = None
+    stored_named: pa.Array | None = None
+    new_rows: pa.Table | None = None
+
+    @property
+    def records(self) -> pa.Table:
+        if self.rows is None:
+            assert self.stored is not None and self.new_rows is not None
+            self.rows = pa.concat_tables([self.stored.filter(self.stored_named), self.new_rows])
+        return self.rows
 
     @property
     def size(self) -> int:
+        if self.rows is None and self.fresh is not None:
+            return len(self.fresh)
         return int(self.records.num_rows)
 
     def expand(self, clusters: pa.Table) -> pa.Table:
@@ -65,7 +82,7 @@ def collapse(engine: Engine, records: pa.Table, known: pa.Array | None = None,
     rows = records.filter(pc.is_in(records["unique_id"], reps))
     was_known = pc.is_in(members["unique_id"], known_ids)
     known_profiles = pc.unique(members.filter(was_known)["profile_id"])
-    return Profiles(records=rows, members=members, known=known_profiles)
+    return Profiles(rows=rows, members=members, known=known_profiles)
 
 
 def extend(engine: Engine, records: pa.Table, stored: pa.Table,
@@ -88,7 +105,8 @@ def extend(engine: Engine, records: pa.Table, stored: pa.Table,
         return None
     new = records.slice(count).select(["unique_id", *identity])
     engine.register("profile_new", new)
-    engine.register("profile_stored", records.slice(0, count).select(["unique_id", *identity]))
+    engine.register("profile_stored", _maybe_same(
+        records.slice(0, count).select(["unique_id", *identity]), new, identity))
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in identity)
     try:
         peers = engine.sql(f"SELECT s.* FROM profile_stored s WHERE EXISTS ("
@@ -101,13 +119,24 @@ def extend(engine: Engine, records: pa.Table, stored: pa.Table,
     joined = joined.filter(pc.is_in(joined["unique_id"], new["unique_id"]))
     joined = joined.select(["unique_id", "profile_id"]).cast(old.schema)
     new_reps = pc.equal(joined["unique_id"], joined["profile_id"])
-    rows = pa.concat_tables([records.slice(0, count).filter(is_rep),
-                             records.slice(count).filter(pc.is_in(
-                                 records.slice(count)["unique_id"],
-                                 joined["unique_id"].filter(new_reps)))])
-    fresh = pa.array(np.arange(rows.num_rows) >= len(reps), pa.bool_())
-    return Profiles(records=rows, members=pa.concat_tables([old, joined]), known=reps,
-                    new_members=joined, fresh=fresh)
+    new_rows = records.slice(count).filter(pc.is_in(records.slice(count)["unique_id"],
+                                                    joined["unique_id"].filter(new_reps)))
+    fresh = pa.array(np.arange(len(reps) + new_rows.num_rows) >= len(reps), pa.bool_())
+    return Profiles(rows=None, members=pa.concat_tables([old, joined]), known=reps,
+                    new_members=joined, fresh=fresh, stored=records.slice(0, count),
+                    stored_named=is_rep, new_rows=new_rows)
+
+
+def _maybe_same(stored: pa.Table, new: pa.Table, identity: list[str]) -> pa.Table:
+    """The stored rows holding a new row's value in each of a few selective identity columns:
+    a superset of the peers, found by hashing two columns rather than joining on all of them
+    (a null matches a null, as IS NOT DISTINCT FROM does)."""
+    mask = None
+    for column in [c for c in PREFILTER if c in identity]:
+        hit = pc.is_in(stored[column], value_set=pc.unique(new[column].combine_chunks()),
+                       skip_nulls=False)
+        mask = hit if mask is None else pc.and_(mask, hit)
+    return stored if mask is None else stored.filter(pc.fill_null(mask, False))
 
 
 def _members(engine: Engine, rows: pa.Table, identity: list[str], full: str,

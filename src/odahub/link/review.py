@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,6 +20,11 @@ from odahub.catalog import Catalog
 from odahub.catalog.base import utcnow
 from odahub.catalog.tables.link import LinkReview
 from odahub.errors import NotFound, SpecError
+
+# Queued pairs are looked up by first record in chunks (bound parameters per query) when a
+# run queues few pairs; past this many first records one read of the whole queue is cheaper.
+LOOKUP_LIMIT = 20_000
+LOOKUP_CHUNK = 500
 
 DECISIONS = {"accept": "accepted", "reject": "rejected", "withdraw": "withdrawn"}
 
@@ -104,8 +110,7 @@ def enqueue(catalog: Catalog, pairs: pa.Table, run_id: int | None) -> int:
     probabilities = pairs["match_probability"].to_pylist()
     weights = pairs["match_weight"].to_pylist()
     with catalog.session() as session:
-        known = {(a, b) for a, b in session.execute(
-            select(LinkReview.record_a, LinkReview.record_b)).all()}
+        known = _queued(session, set(left))
         rows = []
         for a, b, probability, weight in zip(left, right, probabilities, weights, strict=True):
             if (a, b) in known:
@@ -117,6 +122,21 @@ def enqueue(catalog: Catalog, pairs: pa.Table, run_id: int | None) -> int:
         if rows:
             session.execute(insert(LinkReview), rows)
     return len(rows)
+
+
+def _queued(session: Any, lefts: set[str]) -> set[tuple[str, str]]:
+    """The queued pairs whose first record is one of `lefts`: looked up by the unique
+    (record_a, record_b) index for the few pairs of an incremental run, else read whole."""
+    if len(lefts) > LOOKUP_LIMIT:
+        return {(a, b) for a, b in session.execute(
+            select(LinkReview.record_a, LinkReview.record_b)).all()}
+    ordered, known = sorted(lefts), set()
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start:start + LOOKUP_CHUNK]
+        known |= {(a, b) for a, b in session.execute(
+            select(LinkReview.record_a, LinkReview.record_b)
+            .where(LinkReview.record_a.in_(chunk))).all()}
+    return known
 
 
 def undo_merge(catalog: Catalog, part_a: list[str], part_b: list[str],

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -48,7 +50,9 @@ from odahub.link.local_households import local_household_tables
 from odahub.link.persons import (
     PersonTables,
     household_tables,
+    names_of,
     person_tables,
+    with_names,
 )
 from odahub.link.prepare import LinkInput, identified_datasets, prepare, read_union
 from odahub.link.profiles import Profiles, collapse, extend
@@ -82,7 +86,15 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     """Link every identified dataset; returns headline numbers (also kept on the run row)."""
     options = options or LinkOptions()
     options.phase("prepare")
-    previous = outputs.read(hub, "links")
+    # the last run's linked tables (and stored input) are read in the background meanwhile
+    wanted = ["links", "id_history", "households"] + (
+        ["pairs"] if options.mode == "incremental" else [])
+    stored = options.mode == "incremental" and not options.retrain and options.datasets is None
+    with outputs.ahead(hub, wanted), stored_input.ahead(hub) if stored else nullcontext():
+        return _link(hub, options)
+
+
+def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
     identified = identified_versions(hub, options.datasets if options.datasets is not None
                                      else identified_datasets(hub))
     last_id, last = _last_run(hub)
@@ -90,6 +102,7 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     stored = link_model.latest(hub.catalog)
     if stored is not None and not link_model.is_current(stored):
         stored = None  # trained on other comparisons (an older version): train afresh
+    previous = with_names(outputs.read(hub, "links"))  # unique_id once, for every later use
     wanted = (options.mode == "incremental" and stored is not None and not options.retrain
               and previous.num_rows > 0)
     inputs = _inputs(hub, options, stored, wanted, identified, last_id, last)
@@ -103,15 +116,15 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
         profiles = extend(hub.engine, prepared.records, kept.profile_of, apart,
                           kept.whole and inputs.dropped == 0)
     if profiles is None:
-        profiles = collapse(hub.engine, prepared.records, _names(previous), apart)
+        profiles = collapse(hub.engine, prepared.records, names_of(previous), apart)
     run_id = _start_run(hub, "incremental" if incremental else "full")
     api = splink_api(hub.engine)
-    every = register(api, profiles.records, "records")
+    every = cache(lambda: register(api, profiles.records, "records"))  # incremental: if needed
     if stored is None or options.retrain or stored.roles != prepared.roles:
         options.phase("train")
         extra = _affordable(hub, profiles, prepared.roles)
         sample = _training_sample(profiles.records)
-        training = every if sample is None else register(api, sample, "training")
+        training = every() if sample is None else register(api, sample, "training")
         stored = link_model.train(api, training, prepared.roles, extra)
     frozen = kept.tf if kept is not None and stored.id == kept.model_id else None
     if incremental:
@@ -120,7 +133,7 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
                                            inputs.dropped == 0 and profiles.fresh is not None)
     else:
         options.phase("score")
-        scored = score_all(api, every, stored, frozen)
+        scored = score_all(api, every(), stored, frozen)
         scored, fresh = Scored(canonical(scored.pairs), scored.candidate_pairs, scored.tf), None
     if stored.id is None:
         stored = _choose_and_save(hub, stored, scored.pairs)
@@ -139,8 +152,7 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
                                 profiles.members)
     options.phase("households")
     if persons.changed is not None and kept is not None:
-        households = local_household_tables(hub, prepared, persons.links, persons.changed,
-                                            kept.keys, previous)
+        households = local_household_tables(hub, prepared, persons, kept.keys)
     else:
         households = household_tables(hub, prepared, persons.links)
     options.phase("write")
@@ -223,10 +235,6 @@ def _last_run(hub: Hub) -> tuple[int | None, dict[str, Any] | None]:
         if row is None:
             return None, None
         return row.id, dict(row.stats) if row.stats else None
-
-
-def _names(links: pa.Table) -> pa.Array:
-    return pc.binary_join_element_wise(links["dataset"], links["record_id"], ":")
 
 
 def _affordable(hub: Hub, profiles: Profiles, roles: list[str]) -> list[list[str]]:

@@ -8,17 +8,19 @@ over every profile and returns them to be kept."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from odahub.engine import Engine
 from odahub.link.backend import to_arrow
 from odahub.link.model import TrainedModel, linker_for
+from odahub.link.stored import listed_nicks
 
 # Pairs below this weight (p ≈ 0.001) carry no information for thresholds or review.
 FLOOR_WEIGHT = -10.0
@@ -37,7 +39,7 @@ def register(api: DatabaseAPISubClass, records: pa.Table, label: str) -> SplinkD
     """Register records for Splink (without the household-only context columns)."""
     keep = [c for c in records.schema.names if c not in SPLINK_EXCLUDED]
     name = f"odahub_{label}_{uuid.uuid4().hex[:8]}"
-    return api.register(records.select(keep), table_name=name)
+    return api.register(listed_nicks(records.select(keep)), table_name=name)
 
 
 def _pairs(frame: SplinkDataFrame, floor: float) -> pa.Table:
@@ -66,14 +68,20 @@ def score_all(api: DatabaseAPISubClass, table: SplinkDataFrame, model: TrainedMo
 
 def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, existing: SplinkDataFrame,
               new: SplinkDataFrame, model: TrainedModel,
-              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT) -> Scored:
+              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT,
+              everything: Callable[[], SplinkDataFrame] | None = None) -> Scored:
     """Pairs between new and existing records, and among new records.
 
     Term frequencies are the model's frozen ones (else computed from every record, existing +
     new, as a full re-link without them would), so both routes give the same probabilities.
+    `every` is the linker's input; with frozen frequencies it need only hold the records
+    scored, and `everything` then gives every record for when they are not all frozen.
     """
     linker = linker_for(api, every, model)
-    tf = _use_frozen(api, linker, frozen) or _tf_tables(linker)
+    tf = _use_frozen(api, linker, frozen)
+    if not tf and everything is not None:
+        linker = linker_for(api, everything(), model)
+    tf = tf or _tf_tables(linker)
     between = linker.inference.predict_between(existing, new, warning_mode="never")
     within = linker.inference.predict_within(new, warning_mode="never")
     candidates = _count(linker, between) + _count(linker, within)
@@ -81,25 +89,34 @@ def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, existing: Splink
     return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf)
 
 
-def near(engine: Engine, existing: pa.Table, new: pa.Table,
-         rules: list[tuple[str, ...]]) -> pa.Table:
+def near(existing: pa.Table, new: pa.Table, rules: list[tuple[str, ...]],
+         named: pa.Array | None = None) -> pa.Table:
     """The existing rows sharing some blocking rule's key with a new row: the only ones
     predict_between can pair with the new rows (the rules are column equalities). Splink
     joins term frequencies onto every row it is given; a million rows cost seconds, these few
-    thousand nothing, and the pairs are the same."""
-    columns = sorted({c for rule in rules for c in rule})
+    thousand nothing, and the pairs are the same. `named`: which existing rows may be offered
+    (the profile rows among stored records, which need not be copied out first).
+
+    In Arrow (ADR 0085): a one-column rule is a hash lookup of the new values, a wider one a
+    semi-join against the new rows' distinct keys; nulls match nothing, as in SQL."""
     if not rules or new.num_rows == 0:
         return existing.slice(0, 0)
-    engine.register("near_existing", existing.select(["unique_id", *columns]))
-    engine.register("near_new", new.select(columns))
-    try:
-        ids = engine.sql(" UNION ".join(
-            "SELECT e.unique_id FROM near_existing e WHERE EXISTS (SELECT 1 FROM near_new n "
-            f"WHERE {' AND '.join(f'n.{c} = e.{c}' for c in rule)})" for rule in rules))
-    finally:
-        engine.unregister("near_existing")
-        engine.unregister("near_new")
-    return existing.filter(pc.is_in(existing["unique_id"], ids["unique_id"]))
+    rows = pa.array(np.arange(existing.num_rows), pa.int64())
+    hit = np.zeros(existing.num_rows, dtype=bool)
+    for rule in rules:
+        if len(rule) == 1:
+            values = pc.unique(new[rule[0]].combine_chunks()).drop_null()
+            hit |= pc.fill_null(pc.is_in(existing[rule[0]], value_set=values,
+                                         skip_nulls=True), False).to_numpy(zero_copy_only=False)
+            continue
+        keys = new.select(list(rule)).group_by(list(rule)).aggregate([])
+        joined = existing.select(list(rule)).append_column("near_row", rows).join(
+            keys, list(rule), join_type="left semi")
+        hit[joined["near_row"].to_numpy()] = True
+    mask = pa.array(hit)
+    if named is not None:
+        mask = pc.and_(mask, pc.fill_null(named, False))
+    return existing.filter(mask)
 
 
 def _tf_columns(linker: Linker) -> list[str]:

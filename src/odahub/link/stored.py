@@ -20,6 +20,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,14 +37,19 @@ from odahub.lake.store import TMP_PREFIX
 
 NAME = "link_prepared"
 # Bump when prepare's derivations change: a file from older code is then prepared afresh.
-FORMAT = 2
+FORMAT = 3
+# Nickname groups are kept flat (names joined by a unit separator, which names never hold):
+# decoding a million-row list column costs more than the rest of the file together (ADR 0085).
+NICKS = "first_name_nicks"
+NICKS_SEPARATOR = "\x1f"
 META = b"odahub.link"
 MAX_DELTAS = 20  # then an incremental run rewrites the whole input (reading many files costs)
 
 
 @dataclass
 class StoredInput:
-    records: pa.Table             # prepared rows, as `prepare` gives them (sorted by unique_id)
+    records: pa.Table             # prepared rows, as `prepare` gives them (sorted by unique_id),
+                                  # but nickname groups flat (`listed_nicks` restores them)
     profile_of: pa.Table          # unique_id → profile_id at the run that wrote them
     keys: pa.Table                # unique_id → address_key (households) at that run
     tf: dict[str, pa.Table]       # column → (column, tf_column): the model's frequencies
@@ -97,7 +105,8 @@ def save_delta(hub: Hub, records: pa.Table, profile_of: pa.Table, keys: pa.Table
 def _with_extras(records: pa.Table, profile_of: pa.Table, keys: pa.Table,
                  tf: dict[str, pa.Table]) -> pa.Table:
     # by position, not Arrow joins: those refuse the list column of nickname groups
-    table = records.append_column("profile_id", _take(profile_of, "unique_id", "profile_id",
+    table = flat_nicks(records)
+    table = table.append_column("profile_id", _take(profile_of, "unique_id", "profile_id",
                                                       records["unique_id"]))
     table = table.append_column("address_key", _take(keys, "unique_id", "address_key",
                                                      records["unique_id"]).cast(pa.string()))
@@ -105,6 +114,23 @@ def _with_extras(records: pa.Table, profile_of: pa.Table, keys: pa.Table,
         table = table.append_column(f"tf_{column}", _take(tf[column], column, f"tf_{column}",
                                                           records[column]))
     return table
+
+
+def flat_nicks(records: pa.Table) -> pa.Table:
+    """Nickname groups as one string each (as stored); a table without them is unchanged."""
+    if NICKS not in records.schema.names or not pa.types.is_list(records.schema.field(NICKS).type):
+        return records
+    index = records.schema.get_field_index(NICKS)
+    return records.set_column(index, NICKS,
+                              pc.binary_join(records[NICKS], NICKS_SEPARATOR).cast(pa.string()))
+
+
+def listed_nicks(records: pa.Table) -> pa.Table:
+    """Nickname groups as lists again (as `prepare` gives them), for scoring."""
+    if NICKS not in records.schema.names or pa.types.is_list(records.schema.field(NICKS).type):
+        return records
+    index = records.schema.get_field_index(NICKS)
+    return records.set_column(index, NICKS, pc.split_pattern(records[NICKS], NICKS_SEPARATOR))
 
 
 def _write(hub: Hub, target: Path, table: pa.Table, meta: dict[str, Any]) -> None:
@@ -125,12 +151,11 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
     found = files(hub)
     if run_id is None or model_id is None or not found:
         return None
-    keys = hub.lake.keys
-    table, meta, last, whole = None, {}, None, True
-    for file in found:
-        try:
-            part = sealed.read(file, keys.key_by_id if keys is not None else None)
-        except Exception:  # noqa: BLE001 - a lost key or a torn file: prepare afresh instead
+    early = _AHEAD.pop(_signature(found), None)
+    read = early.result() if early is not None else _read(hub, found)
+    parts, meta, last, whole = [], {}, None, True
+    for part in read:
+        if part is None:  # a lost key or a torn file: prepare afresh instead
             return None
         meta = json.loads((part.schema.metadata or {}).get(META, b"{}"))
         if (meta.get("format"), meta.get("model_id"), meta.get("parent")) != (
@@ -138,10 +163,8 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
             return None
         last = meta.get("run_id")
         whole = whole and meta.get("rows") == part.num_rows  # erasure takes rows out
-        part = part.replace_schema_metadata(None)
-        table = part if table is None else pa.concat_tables([
-            table.filter(pc.invert(pc.is_in(table["unique_id"], part["unique_id"]))),
-            part.cast(table.schema)])
+        parts.append(part.replace_schema_metadata(None))
+    table = _latest_rows(parts) if parts else None
     if table is None or last != run_id:
         return None
     tf_columns = list(meta["tf"])
@@ -151,6 +174,60 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
                        keys=table.select(["unique_id", "address_key"]),
                        tf={c: _lookup(hub, table, c) for c in tf_columns},
                        run_id=run_id, model_id=model_id, roles=list(meta["roles"]), whole=whole)
+
+
+# Stored files being read ahead (`ahead`), by their paths, sizes and modification times.
+_AHEAD: dict[tuple[tuple[str, int, int], ...], Future[list[pa.Table | None]]] = {}
+
+
+@contextmanager
+def ahead(hub: Hub) -> Iterator[None]:
+    """Read the stored files in the background while the block runs (decoding and decryption
+    release the GIL, so the run's own start overlaps them); `load` takes what was read if the
+    files are still the same. Nothing outlives the block."""
+    found = files(hub)
+    if not found:
+        yield
+        return
+    key = _signature(found)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-stored")
+    try:
+        _AHEAD[key] = pool.submit(_read, hub, found)
+        yield
+    finally:
+        _AHEAD.pop(key, None)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _signature(found: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    stats = [(str(p), p.stat()) for p in found]
+    return tuple((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
+
+
+def _read(hub: Hub, found: list[Path]) -> list[pa.Table | None]:
+    """Each file's table, None for one that cannot be opened (a lost key, a torn file)."""
+    keys = hub.lake.keys
+    read: list[pa.Table | None] = []
+    for file in found:
+        try:
+            read.append(sealed.read(file, keys.key_by_id if keys is not None else None))
+        except Exception:  # noqa: BLE001 - the caller prepares afresh instead
+            read.append(None)
+    return read
+
+
+def _latest_rows(parts: list[pa.Table]) -> pa.Table:
+    """The parts (oldest first) with each record's latest row: one filter per part, against
+    the ids of every later part, rather than re-filtering the growing whole per delta."""
+    later = None
+    kept = []
+    for part in reversed(parts):
+        ids = part["unique_id"].combine_chunks()
+        kept.append(part if later is None else part.filter(pc.invert(pc.is_in(part["unique_id"],
+                                                                              later))))
+        later = ids if later is None else pa.concat_arrays([later, ids])
+    schema = parts[0].schema
+    return pa.concat_tables([p.cast(schema) for p in reversed(kept)])
 
 
 def _lookup(hub: Hub, table: pa.Table, column: str) -> pa.Table:
