@@ -49,7 +49,9 @@ ROW_BYTES = 140  # a little under the real average, so the file is at least --gb
 
 
 def generate(path: Path, gigabytes: float) -> int:
-    """Write the CSV with DuckDB (fast) — a few bad dates and NHS numbers included."""
+    """Write the CSV with DuckDB (fast): 0.1% impossible dates (quarantined), 1% NHS numbers
+    failing the check digit and 20% unusable postcodes (nulled and flagged), a third of NHS
+    numbers spaced, mixed sex codes, accented and hyphenated names."""
     rows = int(gigabytes * 1e9 / ROW_BYTES)
     duckdb.sql("SET enable_progress_bar = false")
     duckdb.sql(f"""
@@ -61,7 +63,8 @@ def generate(path: Path, gigabytes: float) -> int:
             AS dob,
           (['M','F','male','female','U'])[1 + i % 5] AS sex,
           (['cb2 1tn','SW1A1AA','CB21TN','ab1 2cd','bad'])[1 + i % 5] AS postcode,
-          CASE WHEN i % 3 = 0 THEN '943 476 5919' ELSE '9434765918' END AS nhs,
+          CASE WHEN i % 101 = 0 THEN '9434765918'   -- fails the check digit
+               WHEN i % 3 = 0 THEN '943 476 5919' ELSE '9434765919' END AS nhs,
           strftime(DATE '2015-01-01' + CAST(i % 3000 AS INTEGER), '%d/%m/%Y') AS offence_date,
           (['charged','nfa','caution'])[1 + i % 3] AS outcome,
           'Officer attended; subject spoken to at the address, advice given.' AS notes
