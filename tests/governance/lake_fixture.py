@@ -101,6 +101,11 @@ def build(hub: Hub) -> None:
         "record_id": [r[0] for r in everyone], "person_id": [r[1] for r in everyone],
         "household_id": ["H-1", "H-2", "H-3", "H-3", "H-1", "H-4"],
         "match_probability": [1.0] * 6}))
+    # Scored pairs name records as `dataset:record_id` (the link stage's unique_id).
+    write(hub, "linked", "pairs", pa.table({
+        "unique_id_l": ["council_cin:C1", "police_crime:R3"],
+        "unique_id_r": ["police_crime:R1", "police_crime:R4"],
+        "match_weight": [20.0, 25.0], "match_probability": [0.99, 0.99]}))
     persons = sorted({str(r[1]) for r in everyone})
     write(hub, "linked", "households", pa.table({
         "household_id": ["H-1", "H-2", "H-3", "H-4"], "person_id": persons,

@@ -59,6 +59,10 @@ def test_erasure_removes_the_subject_everywhere_and_redacts_the_audit(gov_hub: H
         assert needle not in text, needle
     for needle in [*traces(POLICE[1]), *traces(COUNCIL[1]), "P-4"]:
         assert needle in text, needle  # nobody else is touched
+    for gone in ("police_crime:R1", "council_cin:C1"):  # the scored pairs too
+        assert gone not in text, gone
+    assert gov_hub.lake.read_latest("linked", "pairs")["unique_id_l"].to_pylist() == [
+        "police_crime:R3"]
     assert audit.verify(gov_hub.catalog).ok
     assert rights.list_requests(gov_hub.catalog)[0]["status"] == "done"
 

@@ -1,8 +1,9 @@
 """Remove records from every zone of the lake, generically, by the keys the contracts fix.
 
 Stages hand over through zones with known key columns (docs/developer/contracts.md): record-level
-tables carry `dataset` + `record_id`, person-level tables `person_id`, quarantine rows
-`source_file` + `source_row`. So one routine can take records out everywhere: the latest version
+tables carry `dataset` + `record_id` (pair tables the same with `_l`/`_r`, or `unique_id_l`/`_r`
+as `dataset:record_id`), person-level tables `person_id`, quarantine rows `source_file` +
+`source_row`. So one routine can take records out everywhere: the latest version
 of each table is rewritten without them (a new immutable version), and the files of every older
 version that held them are deleted. Landing files (bytes as delivered, any format) that held them
 are deleted whole; the identified zone remains the record of what was received (ADR 0052).
@@ -33,6 +34,8 @@ from odahub.lake.store import TMP_PREFIX
 RECORD_ZONES = ("identified", "pseudonymised")
 DERIVED_ZONES = ("linked", "marts")
 PERSON_COLUMNS = ("person_id", "person_id_l", "person_id_r", "old_id", "new_id")
+# The link stage names a record `dataset:record_id` in its scored pairs (linked/pairs).
+UNIQUE_ID_COLUMNS = ("unique_id", "unique_id_l", "unique_id_r")
 WORKING = "_working"  # a zone's folder of stage working files (not lake tables)
 STALE_SECONDS = 3600  # a working file still being written is younger than this
 
@@ -72,6 +75,9 @@ def doomed_mask(table: pa.Table, zone: str, name: str, targets: Targets) -> pa.C
                 masks.append(pc.and_(
                     pc.equal(pc.cast(table[f"dataset{suffix}"], pa.string()), dataset),
                     _in(table[f"record_id{suffix}"], record_ids)))
+    if any(targets.records.values()):
+        unique_ids = {f"{d}:{r}" for d, ids in targets.records.items() for r in ids}
+        masks += [_in(table[c], unique_ids) for c in UNIQUE_ID_COLUMNS if c in names]
     if targets.persons:
         masks += [_in(table[c], targets.persons) for c in PERSON_COLUMNS if c in names]
     if zone == "quarantine" and {"source_file", "source_row"} <= names:
