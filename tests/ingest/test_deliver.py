@@ -104,10 +104,14 @@ def test_sigkill_mid_delivery_leaves_no_version_and_changes_nothing(
              for zone in before}
     assert after == before == {"landing": [1], "identified": [1], "quarantine": [1]}
     assert sqlite_hub.lake.read_latest("identified", "police_incidents").num_rows == 3
-    swept = sqlite_hub.lake.sweep()
-    assert swept and all(p.name.startswith("_tmp-") for p in swept)
-    assert [p.name for p in sqlite_hub.lake.table_dir(
-        "identified", "police_incidents").iterdir()] == ["v000001"]
+    scratch = home / "tmp" / "ingest"
+    assert list(scratch.iterdir())  # the killed run's landing copy is still there
+    # The next delivery clears what the dead run left (its owner lock died with it).
+    assert ingest_files(sqlite_hub, "police_incidents", [second]).version == 2
+    assert list(scratch.iterdir()) == []
+    for zone in before:
+        assert sorted(p.name for p in sqlite_hub.lake.table_dir(zone, "police_incidents").iterdir()
+                      ) == ["v000001", "v000002"], zone
 
 
 @pytest.mark.parametrize("count", [2])

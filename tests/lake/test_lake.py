@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 
 from odahub.hub import Hub
-from odahub.lake import sealed
+from odahub.lake import owner, sealed
+from odahub.lake.store import TMP_PREFIX
 
 PEOPLE = pa.table({"record_id": ["1", "2"], "last_name": ["Oyelaran-Smith", "Hughes"]})
 
@@ -84,3 +85,23 @@ def test_sigkill_mid_write_changes_nothing(sqlite_hub: Hub) -> None:
     assert sqlite_hub.lake.read_latest("marts", "t").num_rows == 1
     removed = sqlite_hub.lake.sweep()
     assert len(removed) == 1 and removed[0].name.startswith("_tmp-")
+
+
+def test_sweep_leaves_live_writers_and_recent_commits_alone(hub: Hub) -> None:
+    """A writer still at work (its owner lock held) keeps its folder, however old; so does a
+    version renamed into place but not yet catalogued, until the grace period has passed."""
+    with hub.lake.new_version("marts", "t") as writer:
+        writer.write_table(PEOPLE)
+        os.utime(writer.folder, (0, 0))  # looks ancient; the lock says it is alive
+        assert hub.lake.sweep() == []
+    assert [v.version for v in hub.lake.versions("marts", "t")] == [1]
+    assert not (hub.lake.version_dir("marts", "t", 1) / owner.LOCK_NAME).exists()
+    uncatalogued = hub.lake.version_dir("marts", "t", 2)
+    uncatalogued.mkdir()
+    lockless = hub.lake.table_dir("marts", "t") / f"{TMP_PREFIX}old"
+    lockless.mkdir()
+    assert hub.lake.sweep() == []  # both recent: a commit or a staging may be under way
+    os.utime(uncatalogued, (0, 0))
+    os.utime(lockless, (0, 0))
+    assert sorted(p.name for p in hub.lake.sweep()) == sorted([uncatalogued.name, lockless.name])
+    assert [v.version for v in hub.lake.versions("marts", "t")] == [1]

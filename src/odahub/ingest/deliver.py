@@ -32,6 +32,7 @@ from odahub.ingest.parts import part_options
 from odahub.ingest.process import QUARANTINE_SCHEMA, FileResult, OnRows, Sinks, process_file
 from odahub.ingest.quality import Profile
 from odahub.ingest.readers.base import fail
+from odahub.lake import owner
 
 CHUNK = 8 << 20
 
@@ -146,10 +147,11 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
             raise fail("no such file", path)
     line_based = feed.spec.format in ("csv", "ndjson")
     limit = feed.spec.options.max_line_bytes if line_based else None
+    sweep_abandoned(hub, dataset)
     workdir = hub.settings.home / "tmp" / "ingest" / uuid.uuid4().hex
     workdir.mkdir(parents=True)
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with owner.owned(workdir), ThreadPoolExecutor(max_workers=1) as pool:
             deferred = force or not may_be_identical(hub, dataset, paths)
             if deferred:
                 # No committed delivery can be identical, so the hash is needed only at the
@@ -318,6 +320,13 @@ def land(landing: Any, paths: list[Path], copies: list[Path]) -> list[Path]:
         landing.files.append(target.name)
         landed.append(target)
     return landed
+
+
+def sweep_abandoned(hub: Hub, dataset: str) -> None:
+    """Clear what killed deliveries left: working copies in the hub's tmp folder and temporary
+    folders of this dataset's lake tables (never a live run's: lake/owner.py)."""
+    owner.sweep_folder(hub.settings.home / "tmp" / "ingest")
+    hub.lake.sweep(only={(zone, dataset) for zone in ("landing", "identified", "quarantine")})
 
 
 def start_job(hub: Hub, dataset: str, paths: list[Path], user: str) -> int:

@@ -2,7 +2,8 @@
 
 A version is written into a hidden temporary folder, then made visible by one rename plus one
 catalog row. Readers only ever see versions the catalog lists, so a killed writer leaves nothing
-half-visible; its temporary folder is swept up by `sweep()`.
+half-visible; its temporary folder is swept up by `sweep()` once its owner lock shows the
+writer is gone (lake/owner.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from odahub.catalog.base import utcnow
 from odahub.catalog.tables.core import DatasetVersion
 from odahub.config import ZONES, Settings
 from odahub.errors import NotFound, OdahubError
-from odahub.lake import sealed
+from odahub.lake import owner, sealed
 
 SEALED_ZONES = frozenset({"identified", "quarantine"})
 TMP_PREFIX = "_tmp-"
@@ -136,8 +138,10 @@ class Lake:
         tmp.mkdir()
         writer = VersionWriter(zone=zone, name=name, folder=tmp, lake=self)
         try:
-            yield writer
-            self._commit(writer, dataset_id, created_by, started, {**columns, **writer.stats})
+            with owner.owned(tmp):  # so sweep() can tell a killed writer's folder from ours
+                yield writer
+                self._commit(writer, dataset_id, created_by, started,
+                             {**columns, **writer.stats})
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -168,6 +172,7 @@ class Lake:
                 manifest = {"zone": writer.zone, "name": writer.name, "version": number,
                             "files": writer.files, **{k: str(v) for k, v in columns.items()}}
                 (writer.folder / "_manifest.json").write_text(json.dumps(manifest, indent=2))
+                owner.release_name(writer.folder)
                 os.rename(writer.folder, final)
                 session.add(DatasetVersion(
                     dataset_id=dataset_id, zone=writer.zone, name=writer.name, version=number,
@@ -184,20 +189,33 @@ class Lake:
                 return
         raise OdahubError(f"could not commit a new version of {writer.name!r}: too much contention")
 
-    def sweep(self) -> list[Path]:
-        """Remove temporary folders and uncatalogued versions left by killed writers."""
+    def sweep(self, grace_seconds: float = owner.UNLOCKED_GRACE_SECONDS,
+              only: set[tuple[str, str]] | None = None) -> list[Path]:
+        """Remove temporary folders and uncatalogued versions left by killed writers.
+
+        A temporary folder goes once no live process holds its owner lock (lake/owner.py); an
+        uncatalogued version folder, or a temporary one without a lock, once it is older than
+        `grace_seconds` (a live commit renames before it catalogues). `only`: just these
+        (zone, table) pairs."""
         removed: list[Path] = []
         for zone in ZONES:
             root = self.settings.zone(zone)
             if not root.exists():
                 continue
             for table in (p for p in root.iterdir() if p.is_dir()):
+                if only is not None and (zone, table.name) not in only:
+                    continue
                 known = {v.version for v in self.versions(zone, table.name)}
                 for child in table.iterdir():
                     orphan_version = child.name.startswith("v") and child.name[1:].isdigit() and (
                         int(child.name[1:]) not in known)
-                    if child.name.startswith(TMP_PREFIX) or orphan_version:
-                        shutil.rmtree(child, ignore_errors=True)
+                    if ((child.name.startswith(TMP_PREFIX)
+                         and owner.abandoned(child, grace_seconds))
+                            or (orphan_version and _older_than(child, grace_seconds))):
+                        if child.is_dir():
+                            shutil.rmtree(child, ignore_errors=True)
+                        else:
+                            child.unlink(missing_ok=True)
                         removed.append(child)
         return removed
 
@@ -234,3 +252,10 @@ class Lake:
 
     def _opener(self) -> sealed.KeyLookup | None:
         return self.keys.key_by_id if self.keys is not None else None
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except FileNotFoundError:
+        return False
