@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from odahub.catalog.tables.core import Job
 from odahub.hub import Hub
 from odahub.ingest.deliver import ingest_files
 from odahub.ingest.views import quarantine_rows, version_rows
@@ -82,6 +84,11 @@ def _killed_writer(home: str, url: str, csv: str) -> None:
     ingest_files(hub, "police_incidents", [Path(csv)], on_rows=stall)
 
 
+def _ingest_jobs(hub: Hub) -> list[str]:
+    with hub.catalog.session() as session:
+        return [j.status for j in session.scalars(select(Job).order_by(Job.id))]
+
+
 def test_sigkill_mid_delivery_leaves_no_version_and_changes_nothing(
         sqlite_hub: Hub, tmp_path: Path) -> None:
     register(sqlite_hub)
@@ -106,9 +113,11 @@ def test_sigkill_mid_delivery_leaves_no_version_and_changes_nothing(
     assert sqlite_hub.lake.read_latest("identified", "police_incidents").num_rows == 3
     scratch = home / "tmp" / "ingest"
     assert list(scratch.iterdir())  # the killed run's landing copy is still there
+    assert _ingest_jobs(sqlite_hub)[-1] == "running"
     # The next delivery clears what the dead run left (its owner lock died with it).
     assert ingest_files(sqlite_hub, "police_incidents", [second]).version == 2
     assert list(scratch.iterdir()) == []
+    assert _ingest_jobs(sqlite_hub) == ["done", "failed", "done"]  # the dead run's job ended
     for zone in before:
         assert sorted(p.name for p in sqlite_hub.lake.table_dir(zone, "police_incidents").iterdir()
                       ) == ["v000001", "v000002"], zone

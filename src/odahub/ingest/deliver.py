@@ -174,7 +174,7 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
                     return result
                 hashing = pool.submit(lambda: hashes)
             user = created_by or who()
-            job_id = start_job(hub, dataset, paths, user)
+            job_id = start_job(hub, dataset, paths, user, workdir)
             try:
                 commit_delivery(hub, feed, paths, copies, hashing.result, result, user,
                                 on_rows, workdir, check_again=deferred and not force)
@@ -324,15 +324,24 @@ def land(landing: Any, paths: list[Path], copies: list[Path]) -> list[Path]:
 
 def sweep_abandoned(hub: Hub, dataset: str) -> None:
     """Clear what killed deliveries left: working copies in the hub's tmp folder and temporary
-    folders of this dataset's lake tables (never a live run's: lake/owner.py)."""
-    owner.sweep_folder(hub.settings.home / "tmp" / "ingest")
+    folders of this dataset's lake tables (never a live run's: lake/owner.py); the jobs of
+    those dead runs are marked failed."""
+    gone = {p.name for p in owner.sweep_folder(hub.settings.home / "tmp" / "ingest")}
     hub.lake.sweep(only={(zone, dataset) for zone in ("landing", "identified", "quarantine")})
+    if gone:  # their runs died: their jobs will never finish by themselves
+        with hub.catalog.session() as session:
+            for job in session.scalars(select(Job).where(Job.kind == "ingest",
+                                                         Job.status == "running")):
+                if (job.params or {}).get("workdir") in gone:
+                    job.status, job.finished_at = "failed", utcnow()
+                    job.message = "interrupted: the process ended before the delivery finished"
 
 
-def start_job(hub: Hub, dataset: str, paths: list[Path], user: str) -> int:
+def start_job(hub: Hub, dataset: str, paths: list[Path], user: str, workdir: Path) -> int:
     with hub.catalog.session() as session:
         job = Job(kind="ingest", status="running", created_by=user, started_at=utcnow(),
-                  params={"dataset": dataset, "files": [str(p) for p in paths]})
+                  params={"dataset": dataset, "files": [str(p) for p in paths],
+                          "workdir": workdir.name})
         session.add(job)
         session.flush()
         return job.id
