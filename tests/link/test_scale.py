@@ -158,3 +158,31 @@ def test_a_model_trained_on_other_comparisons_is_retrained_not_scored(linked_hub
     stats = link(linked_hub, LinkOptions(mode="incremental"))
     assert stats["mode"] == "full" and stats["model_id"] != saved.id
     assert link_model.is_current(link_model.require_latest(linked_hub.catalog))
+
+
+def test_link_evaluate_and_explain_clis_answer_in_json(linked_hub: Hub, tmp_path: Path,
+                                                       febrl_truth_table: pa.Table) -> None:
+    """The command-line contract: `link evaluate --truth FILE --json` and `link explain A B`."""
+    import pyarrow.parquet as pq
+
+    from tests.test_cli import odahub
+
+    truth = tmp_path / "truth.parquet"
+    pq.write_table(febrl_truth_table, truth)
+    result = odahub(linked_hub.settings.home, "link", "evaluate", "--truth", str(truth), "--json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["pairwise"]["precision"] > 0.95 and scores["pairwise"]["recall"] > 0.9, scores
+    assert 0 < scores["cluster"]["f1"] <= 1
+    ids = febrl_truth_table["record_id"].to_pylist()
+    original = next(r for r in ids if r.endswith("-org") and r.replace("org", "dup-0") in ids)
+    pair = [f"febrl3:{original}", f"febrl3:{original.replace('org', 'dup-0')}"]
+    result = odahub(linked_hub.settings.home, "link", "explain", *pair, "--json")
+    assert result.returncode == 0, result.stderr
+    waterfall = json.loads(result.stdout)
+    assert waterfall["linked"] is True
+    assert {waterfall["record_a"], waterfall["record_b"]} == set(pair)
+    weights = [step["match_weight"] for step in waterfall["comparisons"]]
+    assert len(weights) >= 3 and all(isinstance(w, (int, float)) for w in weights)
+    missing = odahub(linked_hub.settings.home, "link", "explain", pair[0], "febrl3:nobody")
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow.parquet as pq
 import typer
@@ -12,9 +12,12 @@ from rich.table import Table
 from odahub.cli_support import console, hub_of, print_json, progress
 from odahub.errors import SpecError
 from odahub.link import outputs, review
-from odahub.link.evaluate import evaluate, read_truth
-from odahub.link.explain import explain
-from odahub.link.run import LinkOptions, link
+
+if TYPE_CHECKING:
+    from odahub.link.run import LinkOptions
+
+# The linkage itself (Splink, pandas, SciPy) is imported inside the commands that run it, so
+# every other `odahub` command starts without it.
 
 PHASES = ["prepare", "train", "score", "cluster", "households", "write"]
 
@@ -39,6 +42,8 @@ def link_command(
         raise SpecError("choose one of --full and --incremental")
     hub = hub_of(ctx)
     mode = "full" if full or retrain else "incremental"
+    from odahub.link.run import LinkOptions
+
     stats = run_with_progress(hub, LinkOptions(mode=mode, retrain=retrain))
     if json_output:
         print_json(stats)
@@ -47,6 +52,8 @@ def link_command(
 
 
 def run_with_progress(hub: Any, options: LinkOptions) -> dict[str, Any]:
+    from odahub.link.run import link
+
     with progress() as bar:
         task = bar.add_task("link", total=len(PHASES), rate="")
 
@@ -67,6 +74,8 @@ def evaluate_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Pairwise and cluster precision/recall/F1 of the current links against a truth file."""
+    from odahub.link.evaluate import evaluate, read_truth
+
     hub = hub_of(ctx)
     scores = evaluate(hub.engine, outputs.read(hub, "links"), read_truth(truth))
     if json_output:
@@ -122,6 +131,8 @@ def explain_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Each comparison's match weight for a pair of records (Splink's waterfall)."""
+    from odahub.link.explain import explain
+
     result = explain(hub_of(ctx), record_a, record_b, show_values=show_values)
     if json_output:
         print_json(result)

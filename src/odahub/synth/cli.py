@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from odahub.cli_support import console, print_json, progress
-from odahub.synth.county import generate_county
 from odahub.synth.params import ErrorRates
 
 
@@ -34,6 +33,8 @@ def synth(
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, rate=f"{done} households")
+
+        from odahub.synth.county import generate_county  # heavy: only when generating
 
         manifest = generate_county(out, persons=persons, seed=seed, error_rates=rates,
                                    progress=advance)
