@@ -18,7 +18,7 @@ import numpy as np
 
 from odahub.analyse import marts
 from odahub.analyse.frames import matrix, numeric
-from odahub.analyse.relations import agencies_sql
+from odahub.analyse.relations import EVENT_ATTRIBUTES, agencies_sql
 from odahub.analyse.train import fit_model
 from odahub.engine.duck import DuckDBEngine
 
@@ -49,14 +49,12 @@ SELECT p.person_id, p.household_id, p.oa_code,
 FROM an_persons p JOIN an_risk r USING (household_id),
      range(0, 12) AS k(n)
 WHERE random() < 0.08 * exp(r.risk)""")
+    # Every attribute the marts may read, from the canonical list (the bench sets none of them).
+    attributes = ", ".join(f"NULL::{kind} AS {name}" for name, kind in EVENT_ATTRIBUTES.items())
     engine.execute(f"""
 CREATE OR REPLACE VIEW an_events AS
 SELECT e.person_id, e.household_id, 'bench' AS dataset, NULL::VARCHAR AS record_id, a.agency,
-       e.event_type, e.event_date, e.oa_code, NULL::VARCHAR AS dash_risk,
-       NULL::BOOLEAN AS school_ready, NULL::DOUBLE AS attendance_pct, NULL::VARCHAR AS found_oa,
-       NULL::VARCHAR AS found_location, NULL::INTEGER AS found_hour,
-       NULL::DOUBLE AS duration_hours, NULL::VARCHAR AS category, NULL::VARCHAR AS programme,
-       NULL::VARCHAR AS complaint
+       e.event_type, e.event_date, e.oa_code, {attributes}
 FROM an_events_raw e LEFT JOIN {agencies_sql('a')} ON a.event_type = e.event_type""")
     engine.execute("CREATE OR REPLACE VIEW an_members AS SELECT household_id, person_id, "
                    "NULL::DATE AS valid_from, NULL::DATE AS valid_to FROM an_persons")
