@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from odahub.privacy import redact
@@ -74,3 +75,20 @@ def test_process_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(redact, "PARALLEL_FROM", 5)
     assert redact.redact_many(texts, names, workers=2) == redact.redact_many(
         texts, names, workers=1)
+
+
+def test_a_rare_name_is_redacted_only_beside_a_known_one() -> None:
+    """A word held as a name in one row only is mostly a keying error ("CARE" for Clare), so
+    it is a name only next to a common one; the gazetteer keeps that through a process pool."""
+    import pickle
+
+    from odahub.privacy.households import gazetteer
+
+    known = gazetteer([pa.table({"first_name": ["Beverley", "Tom", "Tom"],
+                                 "last_name": ["Armstrong", "Armstrong", "Hartley"]})])
+    assert "ARMSTRONG" in known and "BEVERLEY" not in known and "BEVERLEY" in known.rare
+    known = pickle.loads(pickle.dumps(known))
+    assert known.rare == frozenset({"BEVERLEY", "HARTLEY"})
+    out = redact.redact_one("Parent/carer present: Beverley Armstrong. Beverley Minster was shut.",
+                            gazetteer=known)
+    assert out == "Parent/carer present: <PERSON>. Beverley Minster was shut.", out

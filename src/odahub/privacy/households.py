@@ -68,15 +68,24 @@ def name_words(table: pa.Table) -> Counter[str]:
     return words
 
 
-def gazetteer(tables: list[pa.Table], min_rows: int = MIN_NAME_ROWS) -> frozenset[str]:
+class Gazetteer(frozenset[str]):
+    """The names held in at least MIN_NAME_ROWS rows; `rare` holds those held in fewer."""
+
+    rare: frozenset[str] = frozenset()
+
+
+def gazetteer(tables: list[pa.Table], min_rows: int = MIN_NAME_ROWS) -> Gazetteer:
     """Every name the hub holds (accents folded) in at least `min_rows` rows, for notes that carry
     no structured fields. A word recorded as a name once is mostly a keying error ("CARE",
-    "ALERT", "SEN" are typos of Clare, Albert, Sean) and would redact ordinary words; a record's
-    own names still reach its text through its deny list."""
+    "ALERT", "SEN" are typos of Clare, Albert, Sean) and would redact ordinary words on its own;
+    it is kept aside as `rare`, a name only beside another name ("Beverley Armstrong"). A
+    record's own names still reach its text through its deny list."""
     from odahub.privacy.recognisers import fold
 
     rows: Counter[str] = Counter()
     for table in tables:
         for word, count in name_words(table).items():
             rows[fold(word)] += count
-    return frozenset(word for word, count in rows.items() if count >= min_rows)
+    known = Gazetteer(word for word, count in rows.items() if count >= min_rows)
+    known.rare = frozenset(word for word, count in rows.items() if count < min_rows)
+    return known

@@ -157,6 +157,20 @@ class GazetteerRecogniser(EntityRecognizer):  # type: ignore[misc]
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None
                 ) -> list[RecognizerResult]:
-        return [RecognizerResult("PERSON", m.start(), m.end(), 0.7)
-                for m in WORD.finditer(text)
-                if m.group()[0].isupper() and fold(m.group()) in self.names]
+        words = [m for m in WORD.finditer(text) if m.group()[0].isupper()]
+        known = [fold(m.group()) in self.names for m in words]
+        rare = getattr(self.names, "rare", frozenset())
+        found = []
+        for i, m in enumerate(words):
+            if known[i] or (fold(m.group()) in rare and self._beside_a_name(text, words, known, i)):
+                found.append(RecognizerResult("PERSON", m.start(), m.end(), 0.7))
+        return found
+
+    @staticmethod
+    def _beside_a_name(text: str, words: list[re.Match[str]], known: list[bool],
+                       i: int) -> bool:
+        """A rare name counts only next to a known one, one space apart: "Beverley Armstrong"."""
+        before = i > 0 and known[i - 1] and text[words[i - 1].end():words[i].start()] == " "
+        after = (i + 1 < len(words) and known[i + 1]
+                 and text[words[i].end():words[i + 1].start()] == " ")
+        return bool(before or after)
