@@ -159,7 +159,7 @@ class GazetteerRecogniser(EntityRecognizer):  # type: ignore[misc]
                 ) -> list[RecognizerResult]:
         words = [m for m in WORD.finditer(text) if m.group()[0].isupper()]
         known = [fold(m.group()) in self.names for m in words]
-        rare = getattr(self.names, "rare", frozenset())
+        rare: frozenset[str] = getattr(self.names, "rare", frozenset())
         found = []
         for i, m in enumerate(words):
             if known[i] or (fold(m.group()) in rare and self._beside_a_name(text, words, known, i)):
