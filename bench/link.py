@@ -257,8 +257,13 @@ class Phases:
 
 
 def run_odahub(hub: Hub, mode: str, retrain: bool) -> dict[str, Any]:
+    from odahub.link import model, names
     from odahub.link.run import LinkOptions, link
 
+    # Each run pays what a fresh `odahub link` process pays (bar imports): nothing built by an
+    # earlier run in this process is reused.
+    model._settings_for.cache_clear()
+    names._nicknamer.cache_clear()
     phases = Phases()
     with PeakMemory() as memory:
         started, cpu = time.perf_counter(), time.process_time()
