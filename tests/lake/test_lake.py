@@ -103,5 +103,6 @@ def test_sweep_leaves_live_writers_and_recent_commits_alone(hub: Hub) -> None:
     assert hub.lake.sweep() == []  # both recent: a commit or a staging may be under way
     os.utime(uncatalogued, (0, 0))
     os.utime(lockless, (0, 0))
+    assert hub.lake.sweep(zones=("linked",)) == []  # another zone's sweep leaves marts alone
     assert sorted(p.name for p in hub.lake.sweep()) == sorted([uncatalogued.name, lockless.name])
     assert [v.version for v in hub.lake.versions("marts", "t")] == [1]

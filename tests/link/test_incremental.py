@@ -107,3 +107,27 @@ def test_pending_review_items_are_the_uncertain_pairs(linked_hub: Hub) -> None:
         assert item.match_probability is not None
         assert item.status == "pending"
         assert item.record_a < item.record_b
+
+
+def test_a_link_run_clears_what_a_killed_run_left(sqlite_hub: Hub) -> None:
+    """Temporary folders of a dead writer (its owner lock free) in the linked zone, and a stale
+    temporary working file, are swept when the next run starts (ADR 0088)."""
+    import os
+
+    from odahub.governance.purge import WORKING
+    from odahub.lake.owner import LOCK_NAME
+    from odahub.lake.store import TMP_PREFIX
+
+    write_identified(sqlite_hub, febrl_identified(febrl_subset(60), "febrl3"), "febrl3")
+    dead = sqlite_hub.lake.table_dir("linked", "links") / f"{TMP_PREFIX}dead"
+    dead.mkdir(parents=True)
+    (dead / LOCK_NAME).touch()  # nobody holds it: its process is gone
+    (dead / "part-0.parquet").write_bytes(b"half a file")
+    working = sqlite_hub.settings.zone("identified") / WORKING
+    working.mkdir(parents=True, exist_ok=True)
+    stale = working / f"{TMP_PREFIX}old.parquet"
+    stale.write_bytes(b"half a file")
+    os.utime(stale, (0, 0))
+    link(sqlite_hub)
+    assert not dead.exists() and not stale.exists()
+    assert outputs.read(sqlite_hub, "links").num_rows > 0  # and the run itself went ahead

@@ -43,6 +43,7 @@ class Session:
 
 def open_session(hub: Hub, synth_dir: Path | None = None, source: str = "auto") -> Session:
     """Lake inputs once the pipeline has linked data; the county's truth otherwise."""
+    hub.lake.sweep(zones=("marts",))  # what a killed run left (never a live run's: ADR 0088)
     if source == "lake" or (source == "auto" and hub.lake.latest("linked", "links") is not None):
         inputs = from_lake(hub)
     elif synth_dir is not None:

@@ -190,15 +190,16 @@ class Lake:
         raise OdahubError(f"could not commit a new version of {writer.name!r}: too much contention")
 
     def sweep(self, grace_seconds: float = owner.UNLOCKED_GRACE_SECONDS,
-              only: set[tuple[str, str]] | None = None) -> list[Path]:
+              only: set[tuple[str, str]] | None = None,
+              zones: tuple[str, ...] = ZONES) -> list[Path]:
         """Remove temporary folders and uncatalogued versions left by killed writers.
 
         A temporary folder goes once no live process holds its owner lock (lake/owner.py); an
         uncatalogued version folder, or a temporary one without a lock, once it is older than
         `grace_seconds` (a live commit renames before it catalogues). `only`: just these
-        (zone, table) pairs."""
+        (zone, table) pairs; `zones`: just these zones."""
         removed: list[Path] = []
-        for zone in ZONES:
+        for zone in zones:
             root = self.settings.zone(zone)
             if not root.exists():
                 continue

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from odahub.catalog.base import utcnow
 from odahub.catalog.tables.link import LinkRun
+from odahub.governance.purge import WORKING
 from odahub.hub import Hub
 from odahub.link import model as link_model
 from odahub.link import outputs, review
@@ -86,6 +87,9 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     """Link every identified dataset; returns headline numbers (also kept on the run row)."""
     options = options or LinkOptions()
     options.phase("prepare")
+    # what a killed run left (never a live run's: lake/owner.py, ADR 0088)
+    hub.lake.sweep(zones=("linked",))
+    hub.lake.sweep(only={("identified", WORKING)})
     # the last run's linked tables (and stored input) are read in the background meanwhile
     wanted = ["links", "id_history", "households"] + (
         ["pairs"] if options.mode == "incremental" else [])
