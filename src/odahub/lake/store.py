@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,7 +211,7 @@ class Lake:
                         int(child.name[1:]) not in known)
                     if ((child.name.startswith(TMP_PREFIX)
                          and owner.abandoned(child, grace_seconds))
-                            or (orphan_version and _older_than(child, grace_seconds))):
+                            or (orphan_version and owner.older_than(child, grace_seconds))):
                         if child.is_dir():
                             shutil.rmtree(child, ignore_errors=True)
                         else:
@@ -253,10 +252,3 @@ class Lake:
 
     def _opener(self) -> sealed.KeyLookup | None:
         return self.keys.key_by_id if self.keys is not None else None
-
-
-def _older_than(path: Path, seconds: float) -> bool:
-    try:
-        return time.time() - path.stat().st_mtime > seconds
-    except FileNotFoundError:
-        return False
