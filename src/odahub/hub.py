@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from odahub.catalog import Catalog, migrate
 from odahub.config import Settings
 from odahub.engine import Engine, open_engine
+from odahub.engine.memory import configure as configure_arrow_memory
 from odahub.governance.trail import configure as configure_audit_trail
 from odahub.lake import KeyProvider, Lake
 
@@ -26,6 +27,9 @@ class Hub:
 
     settings: Settings
     key_provider_factory: Callable[[Settings], KeyProvider] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        configure_arrow_memory()  # before the hub's first table (ADR 0089)
 
     @cached_property
     def catalog(self) -> Catalog:

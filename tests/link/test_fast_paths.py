@@ -10,7 +10,7 @@ from odahub.engine import Engine
 from odahub.hub import Hub
 from odahub.link import review
 from odahub.link.persons import _first_free, count_ids
-from odahub.link.scoring import near
+from odahub.link.scoring import narrowest, near
 from odahub.link.stored import flat_nicks, listed_nicks
 
 
@@ -44,6 +44,11 @@ def test_near_rows_are_the_rows_sharing_a_rule_key_as_sql_finds_them(sqlite_hub:
                                                                    new, rules)
     named = pa.array([True, False, True, True, True, True])
     assert near(existing, new, rules, named)["unique_id"].to_pylist() == ["a", "f"]
+    # a rule holding another's columns finds nothing more: the same rows without it
+    wider = [("nhs",), ("last", "dob"), ("dob",), ("nhs", "last"), ("dob",)]
+    assert narrowest(wider) == [("nhs",), ("dob",)]
+    assert sorted(near(existing, new, wider)["unique_id"].to_pylist()) == _near_in_sql(
+        sqlite_hub.engine, existing, new, wider)
 
 
 def test_ids_are_counted_and_continued_by_number_whatever_their_shape() -> None:

@@ -198,12 +198,26 @@ def _floored(settings: dict[str, Any]) -> dict[str, Any]:
 
 def linker_for(api: DatabaseAPISubClass, tables: SplinkDataFrame | list[SplinkDataFrame],
                model: TrainedModel) -> Linker:
-    """A Linker with the trained parameters, with SQL rebuilt for this engine's dialect.
+    """A Linker with the trained parameters, in this engine's dialect.
 
-    Stored settings hold SQL in the dialect they were trained on; rebuilding the comparisons from
-    the roles and copying m/u across lets a model trained on DuckDB score on Spark.
+    Stored settings hold SQL in the dialect they were trained on, which is_current has checked
+    against this version's comparisons: on that engine they are used as they are (rendering
+    every comparison's SQL again would cost each run a fifth of a second); on another, the
+    comparisons are rebuilt from the roles and m/u copied across, so a model trained on DuckDB
+    scores on Spark.
     """
     dialect = api.sql_dialect.sql_dialect_str
+    if model.settings.get("sql_dialect") == dialect:
+        settings = deepcopy(model.settings)
+        settings.pop("linker_uid", None)  # each Linker names its cached tables afresh
+    else:
+        settings = _rendered(model, dialect)
+    # the comparisons are the ones training validated; checking them again costs each run
+    return Linker(tables, settings, log_level=None, validate_settings=False)
+
+
+def _rendered(model: TrainedModel, dialect: str) -> dict[str, Any]:
+    """The model's settings with the comparisons' SQL rendered afresh in a dialect."""
     fresh = _settings(model, dialect)
     fresh["probability_two_random_records_match"] = model.settings[
         "probability_two_random_records_match"]
@@ -213,8 +227,7 @@ def linker_for(api: DatabaseAPISubClass, tables: SplinkDataFrame | list[SplinkDa
             for key in ("m_probability", "u_probability"):
                 if key in trained:
                     level[key] = trained[key]
-    # the comparisons are the ones training validated; checking them again costs each run
-    return Linker(tables, fresh, log_level=None, validate_settings=False)
+    return fresh
 
 
 def _settings(model: TrainedModel, dialect: str) -> dict[str, Any]:
@@ -234,14 +247,14 @@ def _settings_for(roles: tuple[str, ...], extra: tuple[tuple[str, ...], ...],
 
 def is_current(model: TrainedModel) -> bool:
     """Whether the stored model was trained on this version's comparisons (same names, same
-    levels): a model from before a change of comparisons can't be scored, only retrained."""
-    fresh = _settings(model, "duckdb")
-
-    def shape(settings: dict[str, Any]) -> list[tuple[str, int]]:
-        return [(c.get("output_column_name", ""), len(c["comparison_levels"]))
-                for c in settings["comparisons"]]
-
-    return shape(fresh) == shape(model.settings)
+    levels): a model from before a change of comparisons can't be scored, only retrained.
+    Read from the comparison creators, without rendering their SQL."""
+    fresh = [(c.get("output_column_name", ""), len(c["comparison_levels"]))
+             if isinstance(c, dict) else (c.create_output_column_name() or "", c.num_levels)
+             for c in comparisons.comparisons_for(model.roles)]
+    stored = [(c.get("output_column_name", ""), len(c["comparison_levels"]))
+              for c in model.settings["comparisons"]]
+    return fresh == stored
 
 
 # -- persistence -------------------------------------------------------------------------------

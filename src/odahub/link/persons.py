@@ -55,8 +55,8 @@ def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
     best = 0
     for column in ids:
         numbers = _numbers(column)
-        if numbers is not None:  # ids of one shape: the largest string has the largest number
-            top = int(numbers[1][len(numbers[0]):]) if numbers[1] else None
+        if numbers is not None:
+            top = int(numbers.max()) if len(numbers) else None
         else:
             digits = pc.extract_regex(column.cast(pa.string()), r"(?P<n>\d+)$")
             top = pc.max(pc.cast(pc.struct_field(digits, [0]), pa.int64())).as_py()
@@ -64,32 +64,53 @@ def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
     return best + 1
 
 
-def _numbers(column: pa.Array | pa.ChunkedArray) -> tuple[str, str] | None:
-    """(prefix, largest id) when every id is one prefix then digits of one width (as
-    `assign_ids` writes them), so string order is number order; None otherwise."""
-    strings = column.cast(pa.string())
-    lengths = pc.min_max(pc.utf8_length(strings)).as_py()
-    top = pc.max(strings).as_py()
-    if top is None or lengths["min"] != lengths["max"]:
-        return None if top is not None else ("", "")
-    prefix = top.rstrip("0123456789")
-    if not top[len(prefix):] or not pc.all(pc.starts_with(strings, prefix)).as_py():
-        return None
-    if not pc.all(pc.utf8_is_digit(pc.utf8_slice_codeunits(strings, len(prefix)))).as_py():
-        return None
-    return prefix, top
+def _numbers(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """The numbers of non-null ids when every id is one prefix then digits of one width (as
+    `assign_ids` writes them); None otherwise. Read straight from the string buffers as a
+    (rows × width) byte matrix: no string is decoded or hashed."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    prefix: bytes | None = None
+    parts = []
+    for chunk in chunks:
+        chunk = chunk.cast(pa.string())
+        chunk = pc.drop_null(chunk) if chunk.null_count else chunk
+        if len(chunk) == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        width = int(offsets[1] - offsets[0])
+        if width == 0 or np.any(np.diff(offsets) != width):
+            return None
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        rows = data.reshape(len(chunk), width)
+        first = bytes(rows[0])
+        start = len(first.rstrip(b"0123456789"))
+        if (prefix is not None and (start != len(prefix) or first[:start] != prefix)) \
+                or start == width or start + 18 < width:  # no number, or too long for int64
+            return None
+        prefix = first[:start]
+        digits = rows[:, start:]
+        if not ((digits - ord("0")) < 10).all() or not (rows[:, :start] == rows[0, :start]).all():
+            return None
+        numbers = np.zeros(len(chunk), dtype=np.int64)
+        for column in range(digits.shape[1]):  # Horner's rule, one digit position at a time
+            numbers *= 10
+            numbers += digits[:, column]
+        parts.append(numbers - ord("0") * int("1" * digits.shape[1]))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def count_ids(column: pa.Array | pa.ChunkedArray) -> int:
     """How many distinct ids (non-null): by their numbers when ids are of one shape (a
     bitmap, not a hash of a million strings), else by hashing."""
-    valid = column.drop_null() if isinstance(column, pa.ChunkedArray) else pc.drop_null(column)
-    shape = _numbers(valid) if len(valid) else None
-    if shape is None or not shape[1] or int(shape[1][len(shape[0]):]) > BITMAP_LIMIT:
+    numbers = _numbers(column)
+    if numbers is None or (len(numbers) and int(numbers.max()) > BITMAP_LIMIT):
+        valid = column.drop_null() if isinstance(column, pa.ChunkedArray) \
+            else pc.drop_null(column)
         return int(pc.count_distinct(valid).as_py())
-    numbers = pc.cast(pc.utf8_slice_codeunits(valid.cast(pa.string()), len(shape[0])),
-                      pa.int64()).to_numpy()
-    seen = np.zeros(int(shape[1][len(shape[0]):]) + 1, dtype=bool)
+    if not len(numbers):
+        return 0
+    seen = np.zeros(int(numbers.max()) + 1, dtype=bool)
     seen[numbers] = True
     return int(seen.sum())
 

@@ -103,7 +103,7 @@ def near(existing: pa.Table, new: pa.Table, rules: list[tuple[str, ...]],
         return existing.slice(0, 0)
     rows = pa.array(np.arange(existing.num_rows), pa.int64())
     hit = np.zeros(existing.num_rows, dtype=bool)
-    for rule in rules:
+    for rule in narrowest(rules):
         if len(rule) == 1:
             values = pc.unique(new[rule[0]].combine_chunks()).drop_null()
             hit |= pc.fill_null(pc.is_in(existing[rule[0]], value_set=values,
@@ -117,6 +117,15 @@ def near(existing: pa.Table, new: pa.Table, rules: list[tuple[str, ...]],
     if named is not None:
         mask = pc.and_(mask, pc.fill_null(named, False))
     return existing.filter(mask)
+
+
+def narrowest(rules: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The rules no other rule's columns are a part of: a row sharing (a, b) with a new row
+    shares (a), so where (a) is a rule, (a, b) finds no row it does not (date of birth alone
+    makes the date-and-name rules redundant for finding rows, not for pairing them)."""
+    kept = [rule for rule in rules
+            if not any(set(other) < set(rule) for other in rules)]
+    return list(dict.fromkeys(tuple(rule) for rule in kept))
 
 
 def _tf_columns(linker: Linker) -> list[str]:
