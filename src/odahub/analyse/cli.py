@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from odahub.cli_support import console, hub_of, lazy_module, print_json, progress
+from odahub.lake import turns
 
 if TYPE_CHECKING:
     from odahub.analyse import evaluate, missing, registry, runner, step
@@ -35,8 +38,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(analyse_app, name="analyse")
 
 
-def _session(ctx: typer.Context, synth: Path | None, source: str) -> runner.Session:
-    return runner.open_session(hub_of(ctx), synth, source)
+@contextmanager
+def _session(ctx: typer.Context, synth: Path | None, source: str) -> Iterator[runner.Session]:
+    """A session held in a stage turn from the first read to the last write (ADR 0090)."""
+    hub = hub_of(ctx)
+    with turns.stage(hub.settings.home):
+        yield runner.open_session(hub, synth, source)
 
 
 def _emit(data: dict[str, Any], as_json: bool) -> None:
@@ -51,8 +58,7 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
 def marts_command(ctx: typer.Context, synth: SynthOption = None, source: SourceOption = "auto",
                   as_json: JsonOption = False) -> None:
     """Build marts/person_features, household_features, oa_features, demand_*, missing_*."""
-    session = _session(ctx, synth, source)
-    with progress() as bar:
+    with _session(ctx, synth, source) as session, progress() as bar:
         task = bar.add_task("marts", total=2, rate="")
         counts = runner.write_marts(session)
         bar.advance(task)
@@ -63,10 +69,9 @@ def marts_command(ctx: typer.Context, synth: SynthOption = None, source: SourceO
 
 def _train(ctx: typer.Context, synth: Path | None, source: str, models: list[str] | None,
            rounds: int) -> dict[str, Any]:
-    session = _session(ctx, synth, source)
     specs = runner.specs_named(models)
     out: dict[str, Any] = {"label": evaluate.SYNTHETIC}
-    with progress() as bar:
+    with _session(ctx, synth, source) as session, progress() as bar:
         task = bar.add_task("train + evaluate", total=len(specs), rate="")
         for spec in specs:
             evaluation = runner.train(session, spec, rounds=rounds)
@@ -101,10 +106,9 @@ def evaluate_command(ctx: typer.Context, model: ModelsOption = None,
 def score_command(ctx: typer.Context, synth: SynthOption = None, source: SourceOption = "auto",
                   model: ModelsOption = None, as_json: JsonOption = False) -> None:
     """Write the advisory risk lists marts/risk_<model> with the active model versions."""
-    session = _session(ctx, synth, source)
     specs = runner.specs_named(model)
     out: dict[str, Any] = {}
-    with progress() as bar:
+    with _session(ctx, synth, source) as session, progress() as bar:
         task = bar.add_task("score", total=len(specs), rate="")
         for spec in specs:
             out[spec.name] = runner.score(session, spec)
@@ -123,5 +127,6 @@ def all_command(ctx: typer.Context, synth: SynthOption = None, source: SourceOpt
 def missing_command(ctx: typer.Context, person_id: str, synth: SynthOption = None,
                     source: SourceOption = "auto", as_json: JsonOption = False) -> None:
     """Where and when a missing person was found before (ranked places, hours, weekdays)."""
-    session = _session(ctx, synth, source)
-    _emit(missing.whereabouts(session.hub.engine, person_id), as_json)
+    with _session(ctx, synth, source) as session:
+        found = missing.whereabouts(session.hub.engine, person_id)
+    _emit(found, as_json)

@@ -8,6 +8,7 @@ from typing import Any
 from odahub.analyse import runner
 from odahub.analyse.evaluate import InsufficientData
 from odahub.hub import Hub
+from odahub.lake import turns
 
 PIPELINE_BOOTSTRAP_ROUNDS = 100
 
@@ -17,6 +18,7 @@ def run(hub: Hub, state: Any) -> dict[str, Any]:
     return run_all(hub, getattr(state, "synth_dir", None))
 
 
+@turns.stage_run
 def run_all(hub: Hub, synth_dir: Path | None, source: str = "auto",
             rounds: int = PIPELINE_BOOTSTRAP_ROUNDS) -> dict[str, Any]:
     session = runner.open_session(hub, synth_dir, source)

@@ -19,6 +19,7 @@ from odahub.catalog.tables.governance import Agreement, AgreementGrant
 from odahub.governance import audit
 from odahub.governance.purge import Targets, remove
 from odahub.hub import Hub
+from odahub.lake import turns
 
 
 @dataclass
@@ -102,6 +103,7 @@ def expired_records(hub: Hub, dataset: str, cutoff: date) -> set[str]:
     return {str(v) for v in table.filter(mask)["record_id"].to_pylist()}
 
 
+@turns.purge_run("retention")
 def apply(hub: Hub, *, on: date | None = None, actor: str = "retention") -> RetentionResult:
     """Remove every expired record from every zone; audit and record what went."""
     on = on or utcnow().date()

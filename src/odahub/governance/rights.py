@@ -20,6 +20,7 @@ from odahub.governance import audit
 from odahub.governance.purge import Targets, remove
 from odahub.governance.retention import expand
 from odahub.hub import Hub
+from odahub.lake import turns
 from odahub.model import load_model
 
 KINDS = ("access", "rectification", "erasure", "restriction", "objection")
@@ -149,6 +150,7 @@ def _accesses(catalog: Catalog, person_id: str | None) -> list[dict[str, Any]]:
             and e["dataset"] is not None]
 
 
+@turns.purge_run("erasure")  # alone on the lake: no stage writes it back (ADR 0090)
 def erase(hub: Hub, request_id: int, actor: str) -> dict[str, Any]:
     """Remove the subject from every zone and derived table; redact audit payloads naming them."""
     request = get(hub.catalog, request_id)

@@ -32,7 +32,7 @@ from odahub.ingest.parts import part_options
 from odahub.ingest.process import QUARANTINE_SCHEMA, FileResult, OnRows, Sinks, process_file
 from odahub.ingest.quality import Profile
 from odahub.ingest.readers.base import fail
-from odahub.lake import owner
+from odahub.lake import owner, turns
 
 CHUNK = 8 << 20
 
@@ -136,6 +136,7 @@ class _Identical(Exception):  # noqa: N818  (not an error: unwinds the versions 
         self.version = version
 
 
+@turns.stage_run
 def ingest_files(hub: Hub, dataset: str, paths: list[Path], *, created_by: str | None = None,
                  on_rows: OnRows | None = None, force: bool = False) -> DeliveryResult:
     """Ingest one delivery; raises DeliveryError (nothing committed) if any file fails."""

@@ -34,6 +34,7 @@ from odahub.catalog.base import utcnow
 from odahub.catalog.tables.link import LinkRun
 from odahub.governance.purge import WORKING
 from odahub.hub import Hub
+from odahub.lake import turns
 from odahub.link import model as link_model
 from odahub.link import outputs, review
 from odahub.link import stored as stored_input
@@ -83,6 +84,7 @@ class Inputs:
     dropped: int = -1           # stored records no longer delivered (-1: not known)
 
 
+@turns.stage_run  # no purge is undone by this run's writes (ADR 0090)
 def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     """Link every identified dataset; returns headline numbers (also kept on the run row)."""
     options = options or LinkOptions()

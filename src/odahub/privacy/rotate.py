@@ -23,6 +23,7 @@ from odahub.catalog.tables.core import DatasetVersion
 from odahub.catalog.tables.privacy import KeyRotation, TokenDomain
 from odahub.errors import IntegrityError
 from odahub.hub import Hub
+from odahub.lake import turns
 from odahub.model import load_model
 from odahub.privacy.audit import audit
 from odahub.privacy.domains import active_key, key_store, purpose_of
@@ -119,6 +120,7 @@ def restage(hub: Hub, zone: str, name: str, mapping: TokenMap, rotation: Rotatio
                  spec_version=latest.spec_version, details=details)
 
 
+@turns.stage_run
 def rotate(hub: Hub, domain: str, actor: str = "system") -> Rotation:
     store = key_store(hub)
     old_id, old_key = active_key(hub, domain)

@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from odahub.hub import Hub
+from odahub.lake import turns
 from odahub.privacy.domains import DEFAULT_DOMAIN, active_key, domain_from_env
 from odahub.privacy.pseudonymise import (
     Outcome,
@@ -18,6 +19,7 @@ from odahub.privacy.pseudonymise import (
 from odahub.privacy.tokens import hmac_hex
 
 
+@turns.stage_run
 def pseudonymise_all(hub: Hub, domain: str = DEFAULT_DOMAIN, *, force: bool = False,
                      datasets: list[str] | None = None) -> list[Outcome]:
     """Every dataset's latest identified version not yet pseudonymised under the active key."""
