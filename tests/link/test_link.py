@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from odahub.hub import Hub
 from odahub.link import model as link_model
 from odahub.link import outputs
 from odahub.link.evaluate import evaluate
 from odahub.link.explain import explain
+from odahub.link.run import link
+from tests.conftest import make_hub
+from tests.link.febrl import febrl_identified, write_identified
 
 
 def test_links_are_precise_and_complete_against_truth(linked_hub: Hub,
@@ -65,3 +73,23 @@ def test_explain_gives_a_waterfall_summing_to_the_match_weight(
     shown = explain(linked_hub, "febrl3:rec-10-org", "febrl3:rec-20-org", show_values=True)
     assert not shown["linked"]
     assert "left" in shown["comparisons"][0]
+
+
+def test_training_keeps_splinks_warnings_with_the_model_instead_of_printing_them(
+        tmp_path: Path, febrl_frame: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> None:
+    hub = make_hub(tmp_path / "home")
+    table = febrl_identified(febrl_frame, "febrl3")
+    # no NHS number trains its levels: the identifier appears on one record in fifty
+    table = table.append_column("nhs_number", pa.array(
+        ["9434765919" if i % 50 == 0 else None for i in range(table.num_rows)], pa.string()))
+    write_identified(hub, table, "febrl3")
+    caplog.set_level(logging.INFO)
+    link(hub)
+    # nothing reaches the root logger (whose last-resort handler prints to stderr)
+    assert not [r for r in caplog.records if r.name.startswith("splink")]
+    model = link_model.require_latest(hub.catalog)
+    untrained = (model.details or {})["untrained_levels"]
+    assert untrained and all(": " in level for level in untrained)
+    names = {c["output_column_name"] for c in model.settings["comparisons"]}
+    assert {level.split(": ")[0] for level in untrained} <= names
+    hub.close()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,6 +82,42 @@ def settings_creator(roles: list[str], extra: list[list[str]] | None = None,
 def train(api: DatabaseAPISubClass, table: SplinkDataFrame, roles: list[str],
           extra: list[list[str]] | None = None) -> TrainedModel:
     """Train a new model on the prepared input (`extra`: affordable optional blocking rules)."""
+    with _splink_notes() as notes:
+        model = _train(api, table, roles, extra)
+    # levels no training pair reached keep the floor (_floored); say which, rather than print
+    untrained = sorted({f"{comparison}: {level}" for level, comparison in re.findall(
+        r"Level (.+?) on comparison (\S+) not observed", "\n".join(notes))})
+    assert model.details is not None
+    model.details["untrained_levels"] = untrained
+    if untrained:
+        logging.getLogger(__name__).info("levels without training pairs (floored): %s",
+                                         "; ".join(untrained))
+    return model
+
+
+@contextmanager
+def _splink_notes() -> Iterator[list[str]]:
+    """Splink's warnings during training, kept instead of printed: a county without phone
+    numbers has no pair to train the phone levels on, which is expected, not alarming."""
+    logger = logging.getLogger("splink")
+    notes: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    handler, propagate = Keep(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _train(api: DatabaseAPISubClass, table: SplinkDataFrame, roles: list[str],
+           extra: list[list[str]] | None) -> TrainedModel:
     linker = Linker(table, settings_creator(roles, extra), log_level=None)
     rules = comparisons.deterministic_rules_for(roles)
     if rules:
