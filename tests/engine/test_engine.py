@@ -44,6 +44,12 @@ def test_same_sql_gives_same_answer_on_every_engine(engine: Engine) -> None:
     ]
 
 
+def test_an_empty_table_registers_with_its_columns(engine: Engine) -> None:
+    engine.register("none_yet", EVENTS.slice(0, 0))  # Spark cannot infer this on its own
+    found = engine.sql("SELECT agency, count(*) AS n FROM none_yet GROUP BY agency")
+    assert found.num_rows == 0 and found.schema.names == ["agency", "n"]
+
+
 def test_parquet_files_are_queryable(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "events.parquet"
     pq.write_table(EVENTS, path)

@@ -32,5 +32,15 @@ def test_spark_and_duckdb_give_identical_clusters(tmp_path: Path) -> None:
     on_spark = _persons(spark)
     assert _partition(on_spark) == _partition(on_duckdb)
     assert on_spark == on_duckdb
+
+    # the incremental route on Spark too: a later delivery, matched against the linked records
+    newcomers = febrl_subset(130).drop(febrl_subset(100).index)  # 30 persons, with duplicates
+    later = febrl_identified(newcomers, "febrl3_later")
+    write_identified(spark, later, "febrl3_later")
+    stats = link(spark, LinkOptions(mode="incremental"))
+    assert stats["mode"] == "incremental" and stats["prepared_records"] == later.num_rows
+    incremental_on_spark = _persons(spark)
+    link(duck, LinkOptions(mode="full"))  # DuckDB re-links everything from scratch
+    assert _partition(incremental_on_spark) == _partition(_persons(duck))
     spark.close()
     duck.close()

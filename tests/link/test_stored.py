@@ -12,8 +12,8 @@ from odahub.governance import rights
 from odahub.hub import Hub
 from odahub.lake import sealed, turns
 from odahub.link import outputs
-from odahub.link import stored as stored_input
 from odahub.link import run as link_run
+from odahub.link import stored as stored_input
 from odahub.link.run import LinkOptions, link
 from tests.link.conftest import febrl_subset, split_delivery
 from tests.link.febrl import febrl_identified, write_identified

@@ -50,7 +50,13 @@ class SparkEngine(Engine):
         return frame.toArrow()
 
     def register(self, name: str, table: pa.Table) -> None:
-        self.session.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+        if table.num_rows == 0:  # Spark cannot infer a schema from no rows: give it Arrow's
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            frame = self.session.createDataFrame([], from_arrow_schema(table.schema))
+        else:
+            frame = self.session.createDataFrame(table.to_pandas())
+        frame.createOrReplaceTempView(name)
 
     def unregister(self, name: str) -> None:
         self.session.catalog.dropTempView(name)
