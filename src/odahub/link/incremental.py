@@ -10,6 +10,7 @@ a full re-link with the same model gives on the same data (tests/link/test_incre
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -118,6 +119,23 @@ def _group_records(previous: pa.Table, unlinked: pa.Table, nodes: pa.Table,
 
 
 
+def near_stored(records: pa.Table, profile_of: pa.Table,
+                model: link_model.TrainedModel) -> Future[pa.Table]:
+    """The stored profile rows near any new record, found on another thread while the new
+    records are profiled (Arrow's kernels free the GIL). Near every new record is near every
+    new profile: a profile's records agree on all identity columns, blocking keys among them;
+    a stored row near only a record that joined a stored profile pairs with no new profile, so
+    predict_between gives the same pairs."""
+    count = profile_of.num_rows  # the stored records are the first rows
+    rules = blocking_columns(model.roles, model.extra_blocking)
+    named = pc.equal(profile_of["unique_id"], profile_of["profile_id"])
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-near")
+    try:
+        return pool.submit(near, records.slice(0, count), records.slice(count), rules, named)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
 def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Profiles,
                        model: link_model.TrainedModel, frozen: dict[str, pa.Table] | None,
                        complete: bool) -> tuple[Scored, pa.Table]:
@@ -135,7 +153,8 @@ def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Pr
     if profiles.stored is not None:  # `extend`: stored rows (some naming profiles), new profiles
         new = profiles.new_rows
         assert new is not None
-        existing = near(profiles.stored, new, rules, profiles.stored_named)
+        existing = profiles.near.result() if profiles.near is not None else near(
+            profiles.stored, new, rules, profiles.stored_named)
     else:
         records = profiles.records
         is_new = pc.invert(pc.is_in(records["unique_id"], profiles.known))

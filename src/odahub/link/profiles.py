@@ -17,6 +17,7 @@ records join an existing profile.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,7 @@ class Profiles:
     stored: pa.Table | None = None
     stored_named: pa.Array | None = None
     new_rows: pa.Table | None = None
+    near: Future[pa.Table] | None = None  # the stored rows near new ones, being found
 
     @property
     def records(self) -> pa.Table:
