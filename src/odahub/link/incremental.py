@@ -10,7 +10,7 @@ a full re-link with the same model gives on the same data (tests/link/test_incre
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +20,7 @@ from odahub.hub import Hub
 from odahub.link import model as link_model
 from odahub.link import outputs
 from odahub.link import stored as stored_input
+from odahub.link.ahead import in_background
 from odahub.link.cluster import components
 from odahub.link.comparisons import blocking_columns
 from odahub.link.persons import PersonTables, local_person_tables, names_of
@@ -129,11 +130,8 @@ def near_stored(records: pa.Table, profile_of: pa.Table,
     count = profile_of.num_rows  # the stored records are the first rows
     rules = blocking_columns(model.roles, model.extra_blocking)
     named = pc.equal(profile_of["unique_id"], profile_of["profile_id"])
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-near")
-    try:
-        return pool.submit(near, records.slice(0, count), records.slice(count), rules, named)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
+    return in_background("odahub-link-near", near, records.slice(0, count),
+                         records.slice(count), rules, named)
 
 
 def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Profiles,

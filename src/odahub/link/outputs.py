@@ -11,12 +11,15 @@ No direct identifiers: records are named by dataset and record_id only.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from functools import partial
 
 import pyarrow as pa
 
+from odahub.catalog.tables.core import DatasetVersion
 from odahub.hub import Hub
+from odahub.link.ahead import Ahead
 
 LINKS = pa.schema([("dataset", pa.string()), ("record_id", pa.string()),
                    ("person_id", pa.string()), ("household_id", pa.string()),
@@ -32,28 +35,21 @@ SCHEMAS = {"links": LINKS, "households": HOUSEHOLDS, "id_history": HISTORY, "pai
 
 
 # Tables being read ahead (`ahead`), by lake, name and version: a version's files are its own.
-_AHEAD: dict[tuple[str, str, int], Future[pa.Table]] = {}
+_AHEAD: Ahead[tuple[str, str, int], pa.Table] = Ahead("odahub-link-read")
+
+
+def _key(hub: Hub, name: str, version: DatasetVersion) -> tuple[str, str, int]:
+    return str(hub.lake.settings.lake), name, version.version
 
 
 @contextmanager
 def ahead(hub: Hub, names: list[str]) -> Iterator[None]:
     """Read the latest versions of these tables in the background while the block runs;
-    `read` takes them when it gets there (Parquet decoding releases the GIL, so an
-    incremental run overlaps them with its own work). Nothing outlives the block."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-read")
-    keys = []
-    try:
-        for name in names:
-            version = hub.lake.latest("linked", name)  # catalog lookups stay on this thread
-            if version is not None:
-                key = (str(hub.lake.settings.lake), name, version.version)
-                _AHEAD[key] = pool.submit(hub.lake.read_table, version)
-                keys.append(key)
+    `read` takes them when it gets there."""
+    versions = [(name, hub.lake.latest("linked", name)) for name in names]  # on this thread
+    with _AHEAD.started((_key(hub, name, version), partial(hub.lake.read_table, version))
+                        for name, version in versions if version is not None):
         yield
-    finally:
-        for key in keys:
-            _AHEAD.pop(key, None)
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read(hub: Hub, name: str) -> pa.Table:
@@ -61,8 +57,9 @@ def read(hub: Hub, name: str) -> pa.Table:
     version = hub.lake.latest("linked", name)
     if version is None:
         return SCHEMAS[name].empty_table()
-    early = _AHEAD.pop((str(hub.lake.settings.lake), name, version.version), None)
-    table = early.result() if early is not None else hub.lake.read_table(version)
+    table = _AHEAD.take(_key(hub, name, version))
+    if table is None:
+        table = hub.lake.read_table(version)
     return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 

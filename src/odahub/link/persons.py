@@ -120,7 +120,7 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
     """profile_of: record unique_id → profile_id (the record naming its profile in `edges`)."""
     engine = hub.engine
     history_before = outputs.read(hub, "id_history")
-    prior = pa.table({"member": _names(previous), "old_id": previous["person_id"]})
+    prior = pa.table({"member": names_of(previous), "old_id": previous["person_id"]})
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     first = _first_free([prior["old_id"], history_before["old_id"], history_before["new_id"]])
     assigned = assign_ids(engine, members, prior, "P-", first)
@@ -139,7 +139,7 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
     its previous person and link confidence. Ids are assigned over the changed part alone,
     which gives what a full assignment would: unchanged clusters keep their ids either way."""
     engine = hub.engine
-    names = _names(previous)
+    names = names_of(previous)
     touched = pc.is_in(names, clusters["unique_id"])
     prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
     history_before = outputs.read(hub, "id_history")
@@ -203,9 +203,6 @@ def with_names(table: pa.Table) -> pa.Table:
     if "unique_id" in table.schema.names:
         return table
     return table.append_column("unique_id", names_of(table))
-
-
-_names = names_of
 
 
 # A record's link confidence: its profile's strongest accepted edge inside its own cluster.

@@ -21,9 +21,9 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from odahub.governance.purge import WORKING
 from odahub.hub import Hub
 from odahub.lake import sealed
 from odahub.lake.store import TMP_PREFIX
+from odahub.link.ahead import Ahead
 
 NAME = "link_prepared"
 # Bump when prepare's derivations change: a file from older code is then prepared afresh.
@@ -151,8 +152,9 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
     found = files(hub)
     if run_id is None or model_id is None or not found:
         return None
-    early = _AHEAD.pop(_signature(found), None)
-    read = early.result() if early is not None else _read(hub, found)
+    read = _AHEAD.take(_signature(found))
+    if read is None:
+        read = _read(hub, found)
     parts, meta, last, whole = [], {}, None, True
     for part in read:
         if part is None:  # a lost key or a torn file: prepare afresh instead
@@ -177,26 +179,17 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
 
 
 # Stored files being read ahead (`ahead`), by their paths, sizes and modification times.
-_AHEAD: dict[tuple[tuple[str, int, int], ...], Future[list[pa.Table | None]]] = {}
+_AHEAD: Ahead[tuple[tuple[str, int, int], ...], list[pa.Table | None]] = Ahead(
+    "odahub-link-stored")
 
 
 @contextmanager
 def ahead(hub: Hub) -> Iterator[None]:
-    """Read the stored files in the background while the block runs (decoding and decryption
-    release the GIL, so the run's own start overlaps them); `load` takes what was read if the
-    files are still the same. Nothing outlives the block."""
+    """Read the stored files in the background while the block runs; `load` takes what was
+    read if the files are still the same."""
     found = files(hub)
-    if not found:
+    with _AHEAD.started([(_signature(found), partial(_read, hub, found))] if found else []):
         yield
-        return
-    key = _signature(found)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-stored")
-    try:
-        _AHEAD[key] = pool.submit(_read, hub, found)
-        yield
-    finally:
-        _AHEAD.pop(key, None)
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _signature(found: list[Path]) -> tuple[tuple[str, int, int], ...]:
