@@ -162,8 +162,7 @@ def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Pr
         return Scored(kept, 0, frozen or {}), kept.schema.empty_table()
     # with frozen frequencies Splink needs no other row than those it scores
     scored = register(api, pa.concat_tables([existing, new]), "near")
-    fresh = score_new(api, scored, register(api, existing, "existing"), register(api, new, "new"),
-                      model, frozen, everything=every)
+    fresh = score_new(api, scored, register(api, new, "new"), model, frozen, everything=every)
     # stored pairs are ordered already; fresh ones touch a new profile, so none is stored
     pairs = canonical(fresh.pairs).select(kept.schema.names).cast(kept.schema)
     return Scored(pa.concat_tables([kept, pairs]), fresh.candidate_pairs, fresh.tf), pairs

@@ -1,5 +1,5 @@
 """Scoring candidate pairs with Splink: all pairs (full re-link) or only pairs touching new
-records (incremental, via predict_between/predict_within with the persisted model).
+records (incremental, via one predict_between with the persisted model).
 
 Term frequencies are the model's (`frozen`, kept with the stored input, ADR 0076) whenever a
 run has them, so both routes give a pair the same score; a run training a model computes them
@@ -66,26 +66,37 @@ def score_all(api: DatabaseAPISubClass, table: SplinkDataFrame, model: TrainedMo
     return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf or _tf_tables(linker))
 
 
-def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, existing: SplinkDataFrame,
-              new: SplinkDataFrame, model: TrainedModel,
-              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT,
+def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, new: SplinkDataFrame,
+              model: TrainedModel, frozen: dict[str, pa.Table] | None = None,
+              floor: float = FLOOR_WEIGHT,
               everything: Callable[[], SplinkDataFrame] | None = None) -> Scored:
     """Pairs between new and existing records, and among new records.
 
+    `every` holds the existing records near the new ones and the new records themselves: one
+    predict_between(every, new) scores both kinds of pair (a pair of new records comes both
+    ways round and a record meets itself; `canonical` and the count see to both), which costs
+    one Splink pass where predict_between plus predict_within cost two.
+
     Term frequencies are the model's frozen ones (else computed from every record, existing +
     new, as a full re-link without them would), so both routes give the same probabilities.
-    `every` is the linker's input; with frozen frequencies it need only hold the records
-    scored, and `everything` then gives every record for when they are not all frozen.
+    With frozen frequencies `every` need only hold the records scored, and `everything` then
+    gives every record for when they are not all frozen.
     """
     linker = linker_for(api, every, model)
     tf = _use_frozen(api, linker, frozen)
     if not tf and everything is not None:
         linker = linker_for(api, everything(), model)
     tf = tf or _tf_tables(linker)
-    between = linker.inference.predict_between(existing, new, warning_mode="never")
-    within = linker.inference.predict_within(new, warning_mode="never")
-    candidates = _count(linker, between) + _count(linker, within)
-    pairs = pa.concat_tables([_pairs(between, floor), _pairs(within, floor)])
+    scored = linker.inference.predict_between(every, new, warning_mode="never")
+    # existing × new pairs once each; new × new ones twice (both ways), never a record itself
+    counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+        f"SELECT count(*) FILTER (WHERE p.unique_id_l NOT IN (SELECT unique_id FROM "
+        f"{new.physical_name})) AS between, count(*) FILTER (WHERE p.unique_id_l IN (SELECT "
+        f"unique_id FROM {new.physical_name}) AND p.unique_id_l <> p.unique_id_r) AS within "
+        f"FROM {scored.physical_name} p", output_type="pandas")
+    candidates = int(counted["between"].iloc[0]) + int(counted["within"].iloc[0]) // 2
+    pairs = _pairs(scored, floor)
+    pairs = pairs.filter(pc.not_equal(pairs["unique_id_l"], pairs["unique_id_r"]))
     return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf)
 
 
