@@ -2,8 +2,9 @@
 
 Full: every profile pair the blocking rules admit is scored, then clustered. Incremental: only
 pairs touching new profiles are scored (one Splink predict_between, existing and new rows
-against the new, with the stored model), and the new edges update the previous clusters locally — an old person only changes
-when a new record joins it, and only those persons go through id assignment. Both give the same
+against the new, with the stored model), and the new edges update the previous clusters
+locally — an old person only changes when a new record joins it, and only those persons go
+through id assignment. Both give the same
 persons on the same data and model (the previous clusters are the components of the kept edges,
 and components of kept + new edges are the old components merged through the new ones). When
 that shortcut cannot be trusted (review decisions changed, records vanished, a rejection inside
