@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -60,6 +61,66 @@ def test_a_new_delivery_links_incrementally_like_a_full_relink(sqlite_hub: Hub) 
     assert full == incremental  # same clusters keep the same ids
     # households were recomputed only around the changed persons, with the same result
     assert _partition(_households(sqlite_hub)) == _partition(incremental_homes)
+
+
+def _dated(frame: pd.DataFrame, dataset: str, later: bool) -> pa.Table:
+    """FEBRL records with a visit date and a family reference. In the later delivery, a
+    duplicate of an even-numbered person repeats its original's address and date, without a
+    reference (its person's stays are unchanged: *settled*); an odd-numbered one comes a year
+    and a half later, with one (the stay grows and joins the delivery's family: households
+    are recomputed around it)."""
+    table = febrl_identified(frame, dataset)
+    number = frame.index.to_series().str.extract(r"rec-(\d+)-")[0].astype(int).to_numpy()
+    late = later & (number % 2 == 1)
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(number % 300 + late * 540, unit="D")
+    if later:
+        originals = febrl_identified(febrl_subset(300), "x").to_pandas().set_index("record_id")
+        address = [originals.loc[f"rec-{n}-org", "address"] if n % 2 == 0 else a
+                   for n, a in zip(number, table["address"].to_pylist(), strict=True)]
+        table = table.set_column(table.schema.get_field_index("address"), "address",
+                                 pa.array(address, pa.string()))
+    return (table.append_column("event_date", pa.array(days.date, pa.date32()))
+            .append_column("household_ref", pa.array([
+                None if later and n % 2 == 0 else f"F{n // 3}" for n in number], pa.string())))
+
+
+@pytest.mark.slow
+def test_households_after_an_incremental_run_are_a_full_recomputation(
+        sqlite_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stays with dates and family references: settled persons stay out of the region, the
+    others are recomputed with everything their stays can reach; the households and every
+    record's household are what a full re-link finds."""
+    from odahub.link import local_households
+
+    first, later = split_delivery(febrl_subset(300))
+    write_identified(sqlite_hub, _dated(first, "febrl3", later=False), "febrl3")
+    link(sqlite_hub)
+    write_identified(sqlite_hub, _dated(later, "febrl3_later", later=True), "febrl3_later")
+    seen: list[int] = []
+    settled = local_households._settled
+    monkeypatch.setattr(local_households, "_settled",
+                        lambda *a: seen.append((found := settled(*a)).num_rows) or found)
+    stats = link(sqlite_hub, LinkOptions(mode="incremental"))
+    assert stats["mode"] == "incremental" and stats["local_update"]
+    assert seen and 0 < seen[0] < stats["prepared_records"] * 2  # both kinds of person
+    homes, persons = _households(sqlite_hub), _persons(sqlite_hub)
+    rows = _membership_rows(sqlite_hub)
+
+    assert link(sqlite_hub, LinkOptions(mode="full"))["mode"] == "full"
+    assert _persons(sqlite_hub) == persons
+    assert _partition(_households(sqlite_hub)) == _partition(homes)
+    assert _membership_rows(sqlite_hub) == rows  # the same members over the same periods
+
+
+def _membership_rows(hub: Hub) -> set[tuple[frozenset[str], str, object, object]]:
+    """Each household's membership rows, the household named by its members (a full re-link
+    may number a household afresh where mutual best overlaps tie: ids are not compared)."""
+    table = outputs.read(hub, "households").to_pylist()
+    members: dict[str, set[str]] = {}
+    for row in table:
+        members.setdefault(row["household_id"], set()).add(row["person_id"])
+    return {(frozenset(members[row["household_id"]]), row["person_id"], row["valid_from"],
+             row["valid_to"]) for row in table}
 
 
 def _linked_pair(persons: dict[str, str]) -> tuple[str, str]:

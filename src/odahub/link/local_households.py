@@ -12,6 +12,7 @@ and everything outside is carried over: the same households a full recomputation
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,37 +33,106 @@ KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
 MAX_ROUNDS = 50  # references chain keys; real data closes in a round or two
 
 
-def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
-                           stored_keys: pa.Table) -> HouseholdTables:
-    """persons: a local person update (the previous links, with household_id, which of them
-    still hold, and the rows of the records whose person changed: all records of each such
-    person); stored_keys: unique_id → address_key of every record at the last run."""
+def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Table:
+    """Keyed rows (as `households.keyed_records` gives) of the records whose person changed:
+    all records of each such person, so each person's usual address is theirs."""
     engine = hub.engine
     records = prepared.records
-    changed, fresh_links, previous = persons.changed, persons.fresh, persons.previous
-    assert changed is not None and fresh_links is not None and previous is not None
+    changed, fresh_links = persons.changed, persons.fresh
+    assert changed is not None and fresh_links is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
     mine = records.filter(pc.is_in(records["unique_id"], changed)).select(
         ["unique_id", "dataset", *columns])
     engine.register("hh_records", mine.join(  # both sides small: Arrow hashes the right one
         fresh_links.select(["unique_id", "person_id"]), "unique_id"))
     try:
-        fresh = hh.keyed_records(engine, "hh_records", ["dataset", *columns])
+        return hh.keyed_records(engine, "hh_records", ["dataset", *columns])
     finally:
         engine.unregister("hh_records")
+
+
+def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
+                           stored_keys: pa.Table, fresh: pa.Table) -> HouseholdTables:
+    """persons: a local person update (the previous links, with household_id, which of them
+    still hold, and the rows of the records whose person changed: all records of each such
+    person); stored_keys: unique_id → address_key of every record at the last run; fresh: the
+    changed records' keyed rows (`changed_keyed`)."""
+    records = prepared.records
+    changed, previous = persons.changed, persons.previous
+    assert changed is not None and previous is not None
+    columns = [c for c in KEY_COLUMNS if c in records.schema.names]
     is_changed = pc.is_in(stored_keys["unique_id"], changed)
-    kept = stored_keys.filter(pc.invert(is_changed))
-    touched = stored_keys.filter(is_changed)["address_key"]
-    region = _region(records, kept, fresh, touched, columns)
-    # the region's records are unchanged, so their previous person holds
-    keyed = pa.concat_tables([fresh, _keyed(hub, region, records, previous, columns)
-                              .cast(fresh.schema)])
+    was = pc.indices_nonzero(is_changed)  # the changed records linked before, by position
+    before = previous.select(["unique_id", "person_id", "household_id"]).filter(
+        pc.invert(persons.holds))
+    settled = _settled(hub, fresh, before, stored_keys.take(was))
+    # a settled person's stays are as they were, so only the others' stays can move households
+    stays_same = pc.is_in(stored_keys["unique_id"].take(was), settled["unique_id"]).to_numpy(
+        zero_copy_only=False)
+    unsettled = np.asarray(was)[~stays_same]
+    outside = np.ones(stored_keys.num_rows, dtype=bool)
+    outside[unsettled] = False
+    moved = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], settled["unique_id"])))
+    region = _region(records, stored_keys.filter(pa.array(outside)), moved,
+                     stored_keys["address_key"].take(pa.array(unsettled, pa.int64())), columns)
+    # the region's records are unchanged or settled, so their previous person holds
+    keyed = pa.concat_tables([moved, _keyed(hub, region, records, previous, columns)
+                              .cast(moved.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
-    tables = _recompute(hub, keyed, persons, datasets)
-    tables.keys = pa.concat_tables([kept.select(["unique_id", "address_key"]),
-                                    fresh.select(["unique_id", "address_key"]).cast(
-                                        kept.select(["unique_id", "address_key"]).schema)])
+    tables = _recompute(hub, keyed, persons, datasets, settled)
+    kept = stored_keys.filter(pc.invert(is_changed)).select(["unique_id", "address_key"])
+    tables.keys = pa.concat_tables([kept, fresh.select(["unique_id", "address_key"]).cast(
+        kept.schema)])
     return tables
+
+
+def _settled(hub: Hub, fresh: pa.Table, before: pa.Table, stored: pa.Table) -> pa.Table:
+    """(unique_id, stay_id, household_id) of the changed records of *settled* persons: persons
+    who kept their id and every record its address key, whose stays are the same (every new
+    record falls in a stay they had, within its period). Their households cannot have changed,
+    so they stay out of the region; a record takes its stay's previous household (unless the
+    region recomputes that stay). `before`: the changed records' previous person and
+    household; `stored`: their stored address keys."""
+    inputs = {"hh_fresh": fresh.select(["unique_id", "stay_id", "person_id", "address_key",
+                                        "day", "ref"]),
+              "hh_before": before, "hh_stored": stored.select(["unique_id", "address_key"])}
+    for name, table in inputs.items():
+        hub.engine.register(name, table)
+    try:
+        return hub.engine.sql(_SETTLED_SQL)
+    finally:
+        for name in inputs:
+            hub.engine.unregister(name)
+
+
+_SETTLED_SQL = """
+WITH rows AS (
+    SELECT f.unique_id, f.stay_id, f.person_id, f.address_key, f.day, f.ref,
+           b.unique_id IS NOT NULL AS old, b.person_id AS old_person,
+           s.address_key AS old_key, b.household_id AS old_household
+    FROM hh_fresh f LEFT JOIN hh_before b ON b.unique_id = f.unique_id
+    LEFT JOIN hh_stored s ON s.unique_id = f.unique_id
+), person AS (
+    SELECT person_id FROM rows GROUP BY person_id
+    HAVING bool_or(old) AND bool_and(NOT old OR (old_person IS NOT DISTINCT FROM person_id
+                                                AND old_key IS NOT DISTINCT FROM address_key))
+), after AS (
+    SELECT person_id, address_key, min(day) AS lo, max(day) AS hi, min(ref) AS ref
+    FROM rows GROUP BY person_id, address_key
+), earlier AS (
+    SELECT person_id, address_key, min(day) AS lo, max(day) AS hi, min(ref) AS ref
+    FROM rows WHERE old GROUP BY person_id, address_key
+), same AS (
+    SELECT a.person_id FROM after a
+    LEFT JOIN earlier e ON e.person_id = a.person_id AND e.address_key = a.address_key
+    GROUP BY a.person_id
+    HAVING bool_and(e.person_id IS NOT NULL AND a.lo IS NOT DISTINCT FROM e.lo
+                    AND a.hi IS NOT DISTINCT FROM e.hi AND a.ref IS NOT DISTINCT FROM e.ref)
+)
+SELECT r.unique_id, r.stay_id,
+       max(r.old_household) OVER (PARTITION BY r.stay_id) AS household_id
+FROM rows r JOIN person p ON p.person_id = r.person_id JOIN same s ON s.person_id = r.person_id
+"""
 
 
 def _refs(records: pa.Table, ids: pa.Array | pa.ChunkedArray, columns: list[str]) -> pa.Array:
@@ -128,8 +198,8 @@ def _keyed(hub: Hub, region: pa.Table, records: pa.Table, links: pa.Table,
             hub.engine.unregister(name)
 
 
-def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables,
-               datasets: list[str]) -> HouseholdTables:
+def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[str],
+               settled: pa.Table) -> HouseholdTables:
     engine = hub.engine
     previous, fresh_links = persons.previous, persons.fresh
     assert previous is not None and fresh_links is not None
@@ -160,19 +230,33 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables,
         hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)])
     # each keyed record got one row (the usual case): the rest are the ones not keyed
     known = in_keyed if linked.num_rows == region_links.num_rows else None
-    return HouseholdTables(links=_record_households(persons, linked, known),
+    return HouseholdTables(links=_record_households(persons, linked, known,
+                                                    _settled_households(settled, keyed, linked)),
                            households=households,
                            count=count_ids(households["household_id"]),
                            keys=keyed.select(["unique_id", "address_key"]))
 
 
-def _record_households(persons: PersonTables, region: pa.Table,
-                       in_region: pa.Array | None) -> pa.Table:
+def _settled_households(settled: pa.Table, keyed: pa.Table, linked: pa.Table) -> pa.Table:
+    """(unique_id, household_id) of settled persons' records: their stay's household, as the
+    region recomputed it if the stay is in the region, else as it was."""
+    stays = keyed.select(["unique_id", "stay_id"]).filter(
+        pc.is_in(keyed["stay_id"], settled["stay_id"]))
+    now = stays.join(linked.select(["unique_id", "household_id"]), "unique_id").group_by(
+        "stay_id").aggregate([("household_id", "max")])
+    joined = settled.join(now, "stay_id", join_type="left outer")
+    return pa.table({"unique_id": joined["unique_id"], "household_id": pc.coalesce(
+        joined["household_id_max"], joined["household_id"])})
+
+
+def _record_households(persons: PersonTables, region: pa.Table, in_region: pa.Array | None,
+                       settled: pa.Table) -> pa.Table:
     """Every record's link row: the region's recomputed, the rest as the person update left
-    them (an unchanged record keeps its previous household; a changed record outside the
-    region has none). Unsorted: sorting a million ids costs more than the rest of the step,
-    and nothing reads the table by position. Each previous row is copied once. `in_region`:
-    which previous rows are the region's, when the caller knows."""
+    them (an unchanged record keeps its previous household; a settled person's record takes
+    `settled`'s; any other changed record outside the region has none). Unsorted: sorting a
+    million ids costs more than the rest of the step, and nothing reads the table by
+    position. Each previous row is copied once. `in_region`: which previous rows are the
+    region's, when the caller knows."""
     previous, fresh = persons.previous, persons.fresh
     assert previous is not None and fresh is not None
     names = ["dataset", "record_id", "person_id", "household_id", "match_probability"]
@@ -180,6 +264,8 @@ def _record_households(persons: PersonTables, region: pa.Table,
         in_region = pc.is_in(names_of(previous), region["unique_id"])
     rest = previous.select(names).filter(pc.and_(persons.holds, pc.invert(in_region)))
     others = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], region["unique_id"])))
+    others = others.drop_columns(["household_id"]).join(settled, "unique_id",
+                                                        join_type="left outer")
     return pa.concat_tables([rest, others.select(names).cast(rest.schema),
                              region.select(names).cast(rest.schema)])
 

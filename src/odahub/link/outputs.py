@@ -11,14 +11,16 @@ No direct identifiers: records are named by dataset and record_id only.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from functools import partial
+from pathlib import Path
 
 import pyarrow as pa
 
 from odahub.catalog.tables.core import DatasetVersion
 from odahub.hub import Hub
+from odahub.lake.store import VersionWriter
 from odahub.link.ahead import Ahead
 
 LINKS = pa.schema([("dataset", pa.string()), ("record_id", pa.string()),
@@ -63,25 +65,56 @@ def read(hub: Hub, name: str) -> pa.Table:
     return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 
-def write(hub: Hub, tables: dict[str, pa.Table], run_id: int) -> dict[str, int]:
-    """Write each table as a new version; returns the version numbers.
+class Writes:
+    """The linked tables of one run, each encoded on a thread as soon as the run has it (so
+    the pairs and id history are written while households are still being found), committed
+    together at the end of `writing`."""
 
-    The files are encoded side by side (Parquet encoding releases the GIL: the linked tables
-    of a million records take half the time), then the versions are committed one by one;
-    if any write fails, none is committed."""
-    versions: dict[str, int] = {}
+    def __init__(self, hub: Hub, run_id: int, stack: ExitStack, pool: ThreadPoolExecutor):
+        self._hub, self._run_id, self._stack, self._pool = hub, run_id, stack, pool
+        self._writers: dict[str, VersionWriter] = {}
+        self._encoding: list[Future[Path]] = []
+        self.versions: dict[str, int] = {}
+
+    def add(self, name: str, table: pa.Table) -> None:
+        conformed = table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+        writer = self._stack.enter_context(self._hub.lake.new_version(
+            "linked", name, created_by=f"link run {self._run_id}", rows_read=conformed.num_rows,
+            rows_accepted=conformed.num_rows))
+        self._writers[name] = writer
+        # a large table is written as parts, encoded side by side (one file is one thread)
+        parts = max(1, min(PARTS, conformed.num_rows // PART_ROWS))
+        size = -(-conformed.num_rows // parts) if conformed.num_rows else 0
+        for index in range(parts):
+            self._encoding.append(self._pool.submit(
+                writer.write_table, conformed.slice(index * size, size),
+                f"part-{index}.parquet"))
+
+    def settle(self) -> None:
+        """Wait for every file (a failed one raises: then no version is committed)."""
+        wait(self._encoding)
+        for done in self._encoding:
+            done.result()
+        for writer in self._writers.values():
+            writer.files.sort(key=lambda f: int(f[len("part-"):-len(".parquet")]))
+
+
+PARTS = 2               # this machine's cores: more parts than that only adds files
+PART_ROWS = 250_000     # smaller tables are one file
+
+
+@contextmanager
+def writing(hub: Hub, run_id: int) -> Iterator[Writes]:
+    """Encode the linked tables the block adds (Parquet encoding releases the GIL), then
+    commit their versions one by one; if the block or any write fails, none is committed."""
     with ExitStack() as stack:
-        writers = {}
-        for name, table in tables.items():
-            conformed = table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
-            writers[name] = (stack.enter_context(hub.lake.new_version(
-                "linked", name, created_by=f"link run {run_id}", rows_read=conformed.num_rows,
-                rows_accepted=conformed.num_rows)), conformed)
-        with ThreadPoolExecutor(max_workers=len(writers) or 1) as pool:
-            for done in [pool.submit(writer.write_table, table)
-                         for writer, table in writers.values()]:
-                done.result()
+        pool = ThreadPoolExecutor(max_workers=PARTS, thread_name_prefix="odahub-link-write")
+        writes = Writes(hub, run_id, stack, pool)
+        try:
+            yield writes
+        finally:
+            pool.shutdown(wait=True)  # no file is still being written when versions close
+        writes.settle()
         # versions commit as the stack unwinds (in reverse order of opening)
-    for name, (writer, _table) in writers.items():
-        versions[name] = int(writer.stats["version"])
-    return versions
+    for name, writer in writes._writers.items():
+        writes.versions[name] = int(writer.stats["version"])

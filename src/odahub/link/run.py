@@ -51,7 +51,7 @@ from odahub.link.incremental import (
     save_delta,
     score_incremental,
 )
-from odahub.link.local_households import local_household_tables
+from odahub.link.local_households import changed_keyed, local_household_tables
 from odahub.link.persons import (
     PersonTables,
     household_tables,
@@ -151,38 +151,44 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         scored, fresh = Scored(canonical(scored.pairs), scored.candidate_pairs, scored.tf), None
     if stored.id is None:
         stored = _choose_and_save(hub, stored, scored.pairs)
-    options.phase("cluster")
-    edges = scored.pairs.filter(pc.greater_equal(scored.pairs["match_probability"],
-                                                 stored.threshold))
-    persons: PersonTables | None = None
-    if fresh is not None and local_update_allowed(last, prepared, previous, fingerprint,
-                                                   inputs.dropped == 0):
-        persons = local_persons(hub, prepared, profiles, edges, fresh, stored, previous,
-                                 non_links, run_id)
-    if persons is None:
-        clusters = profiles.expand(
-            cluster(profiles.records["unique_id"], edges, links, non_links))
-        persons = person_tables(hub, prepared, clusters, edges, previous, run_id,
-                                profiles.members)
-    options.phase("households")
-    if persons.changed is not None and kept is not None:
-        households = local_household_tables(hub, prepared, persons, kept.keys)
-    else:
-        households = household_tables(hub, prepared, persons.links)
-    options.phase("write")
-    tables = {"links": households.links, "households": households.households,
-              "id_history": persons.history, "pairs": _review_floor(scored.pairs, stored)}
-    assert stored.id is not None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odahub-link-delta") as pool:
-        # the stored input's delta is written beside the linked tables (a failed write of
-        # these leaves a delta of an unfinished run, which the next run ignores: ADR 0076)
+    with outputs.writing(hub, run_id) as writes, ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="odahub-link-delta") as pool:
+        # each linked table is encoded as soon as it is known, beside the work that follows
+        writes.add("pairs", _review_floor(scored.pairs, stored))
+        options.phase("cluster")
+        edges = scored.pairs.filter(pc.greater_equal(scored.pairs["match_probability"],
+                                                     stored.threshold))
+        persons: PersonTables | None = None
+        if fresh is not None and local_update_allowed(last, prepared, previous, fingerprint,
+                                                       inputs.dropped == 0):
+            persons = local_persons(hub, prepared, profiles, edges, fresh, stored, previous,
+                                     non_links, run_id)
+        if persons is None:
+            clusters = profiles.expand(
+                cluster(profiles.records["unique_id"], edges, links, non_links))
+            persons = person_tables(hub, prepared, clusters, edges, previous, run_id,
+                                    profiles.members)
+        writes.add("id_history", persons.history)
+        options.phase("households")
         delta = None
-        if persons.changed is not None and kept is not None and inputs.dropped == 0 \
-                and last_id is not None:
-            delta = pool.submit(save_delta, hub, prepared, profiles, persons.changed,
-                                households.keys, scored.tf, run_id, last_id, stored)
-        versions = outputs.write(hub, tables, run_id)
+        if persons.changed is not None and kept is not None:
+            keyed = changed_keyed(hub, prepared, persons)
+            if inputs.dropped == 0 and last_id is not None:
+                # the stored input's delta is written beside the households (a failed write
+                # of the linked tables leaves a delta of an unfinished run, which the next
+                # run ignores: ADR 0076)
+                delta = pool.submit(save_delta, hub, prepared, profiles, persons.changed,
+                                    keyed.select(["unique_id", "address_key"]), scored.tf,
+                                    run_id, last_id, stored)
+            households = local_household_tables(hub, prepared, persons, kept.keys, keyed)
+        else:
+            households = household_tables(hub, prepared, persons.links)
+        options.phase("write")
+        writes.add("links", households.links)
+        writes.add("households", households.households)
         saved = delta is not None and delta.result()
+    versions = writes.versions
+    assert stored.id is not None
     if not saved:
         stored_input.save(hub, prepared.records, profiles.members, households.keys, scored.tf,
                           run_id, stored.id, prepared.roles)
