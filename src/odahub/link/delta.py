@@ -56,9 +56,10 @@ def incremental_input(hub: Hub, kept: StoredInput, versions: dict[str, int],
     fresh = union.filter(pc.invert(pc.is_in(delivered, before["unique_id"])))
     gone = set(linked) - set(versions)
     # ids are hashed only for stored rows of moved or vanished datasets (none for a new one)
-    mine = pc.indices_nonzero(pc.is_in(records["dataset"],
-                                       pa.array(sorted({*names, *gone}), pa.string())))
-    stale = mine.filter(pc.invert(pc.is_in(records["unique_id"].take(mine), delivered)))
+    mine = pc.is_in(records["dataset"], pa.array(sorted({*names, *gone}), pa.string()))
+    # a filter, not a take: a take from a chunked table first copies it whole
+    stale = pc.indices_nonzero(mine).filter(pc.invert(pc.is_in(
+        records["unique_id"].filter(mine), delivered)))
     dropped = len(stale)
     if dropped:
         keep = np.ones(records.num_rows, dtype=bool)

@@ -62,19 +62,19 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     assert changed is not None and previous is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
     is_changed = pc.is_in(stored_keys["unique_id"], changed)
-    was = pc.indices_nonzero(is_changed)  # the changed records linked before, by position
+    # filters, not takes: a take from a chunked table first copies it whole
+    was = stored_keys.filter(is_changed)  # the changed records linked before
     before = previous.select(["unique_id", "person_id", "household_id"]).filter(
         pc.invert(persons.holds))
-    settled = _settled(hub, fresh, before, stored_keys.take(was))
+    settled = _settled(hub, fresh, before, was)
     # a settled person's stays are as they were, so only the others' stays can move households
-    stays_same = pc.is_in(stored_keys["unique_id"].take(was), settled["unique_id"]).to_numpy(
-        zero_copy_only=False)
-    unsettled = np.asarray(was)[~stays_same]
+    unsettled = pc.invert(pc.is_in(was["unique_id"], settled["unique_id"]))
     outside = np.ones(stored_keys.num_rows, dtype=bool)
-    outside[unsettled] = False
+    outside[pc.indices_nonzero(is_changed).to_numpy()[unsettled.to_numpy(
+        zero_copy_only=False)]] = False
     moved = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], settled["unique_id"])))
     region = _region(records, stored_keys.filter(pa.array(outside)), moved,
-                     stored_keys["address_key"].take(pa.array(unsettled, pa.int64())), columns)
+                     was["address_key"].filter(unsettled), columns)
     # the region's records are unchanged or settled, so their previous person holds
     keyed = pa.concat_tables([moved, _keyed(hub, region, records, previous, columns)
                               .cast(moved.schema)])

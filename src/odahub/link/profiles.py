@@ -28,6 +28,7 @@ from odahub.engine import Engine
 
 # Identity columns selective enough to narrow the stored rows before the exact comparison.
 PREFILTER = ("last_name", "date_of_birth")
+NO_VALUE = "\x1e"  # a null in a prefilter join (a record separator: no value holds one)
 # Not part of the identity: ids, record context and columns derived from other columns.
 NOT_IDENTITY = {"unique_id", "dataset", "record_id", "event_date", "household_ref",
                 "relationship", "first_name_nicks"}
@@ -130,15 +131,33 @@ def extend(engine: Engine, records: pa.Table, stored: pa.Table,
 
 
 def _maybe_same(stored: pa.Table, new: pa.Table, identity: list[str]) -> pa.Table:
-    """The stored rows holding a new row's value in each of a few selective identity columns:
-    a superset of the peers, found by hashing two columns rather than joining on all of them
-    (a null matches a null, as IS NOT DISTINCT FROM does)."""
+    """The stored rows holding a new row's values in a few selective identity columns: a
+    superset of the peers, found by hashing two columns rather than joining on all of them
+    (a null matches a null, as IS NOT DISTINCT FROM does). Each column's values are looked up
+    first (cheap), then the few rows left are joined on the columns together, so that only
+    rows sharing a new row's combination are copied out."""
+    columns = [c for c in PREFILTER if c in identity]
+    if not columns:
+        return stored
     mask = None
-    for column in [c for c in PREFILTER if c in identity]:
+    for column in columns:
         hit = pc.is_in(stored[column], value_set=pc.unique(new[column].combine_chunks()),
                        skip_nulls=False)
         mask = hit if mask is None else pc.and_(mask, hit)
-    return stored if mask is None else stored.filter(pc.fill_null(mask, False))
+    mask = pc.fill_null(mask, False)
+    if len(columns) > 1 and all(pa.types.is_string(stored.schema.field(c).type)
+                                for c in columns):
+        def keyed(table: pa.Table) -> dict[str, pa.Array | pa.ChunkedArray]:
+            return {c: pc.fill_null(table[c], NO_VALUE) for c in columns}
+        wanted = pa.table(keyed(new)).group_by(columns).aggregate([])
+        # filters, not takes: a take from a chunked table first copies it whole
+        probe = pa.table(keyed(stored.select(columns).filter(mask))
+                         | {"row": pc.indices_nonzero(mask)})
+        found = probe.join(wanted, columns, join_type="left semi")["row"].to_numpy()
+        chosen = np.zeros(stored.num_rows, dtype=bool)
+        chosen[found] = True
+        mask = pa.array(chosen)
+    return stored.filter(mask)
 
 
 def _members(engine: Engine, rows: pa.Table, identity: list[str], full: str,
