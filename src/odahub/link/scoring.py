@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink import Linker
+from splink import Linker, block_on
 from splink.internals.database_api import DatabaseAPISubClass
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from odahub.link.backend import to_arrow
+from odahub.link.comparisons import blocking_columns
 from odahub.link.model import TrainedModel, linker_for
 from odahub.link.stored import listed_nicks
 
@@ -87,7 +88,12 @@ def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, new: SplinkDataF
     if not tf and everything is not None:
         linker = linker_for(api, everything(), model)
     tf = tf or _tf_tables(linker)
-    scored = linker.inference.predict_between(every, new, warning_mode="never")
+    # a rule holding another rule's columns finds no pair that one does not (Splink would
+    # only attribute the pair to it): the narrowest rules give the same candidate pairs
+    rules = narrowest(blocking_columns(model.roles, model.extra_blocking))
+    scored = linker.inference.predict_between(
+        every, new, warning_mode="never",
+        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in rules])
     # existing × new pairs once each; new × new ones twice (both ways), never a record itself
     counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
         f"SELECT count(*) FILTER (WHERE p.unique_id_l NOT IN (SELECT unique_id FROM "
