@@ -41,18 +41,31 @@ def assign_ids(engine: Engine, clusters: pa.Table, previous: pa.Table, prefix: s
     return Assignment(members=members, history=history)
 
 
-# Mutual best overlap between new clusters and old ids.
+# Mutual best overlap between new clusters and old ids. Equal overlaps go to the pair with
+# fewer members outside it (a cluster identical to an old one beats a larger one sharing as
+# many): households share persons across periods, and ranking such ties by id alone lets a
+# re-run of the same data mint fresh ids.
 _KEPT_SQL = """
 CREATE OR REPLACE TEMP VIEW ids_kept AS
 WITH overlap AS (
     SELECT c.cluster_key, p.old_id, count(*) AS shared
     FROM ids_clusters c JOIN ids_previous p ON p.member = c.member
     GROUP BY c.cluster_key, p.old_id
+), new_sizes AS (
+    SELECT cluster_key, count(*) AS size FROM ids_clusters GROUP BY cluster_key
+), old_sizes AS (
+    SELECT old_id, count(*) AS size FROM ids_previous GROUP BY old_id
+), scored AS (
+    SELECT o.cluster_key, o.old_id, o.shared, n.size + p.size - o.shared AS outside
+    FROM overlap o JOIN new_sizes n ON n.cluster_key = o.cluster_key
+    JOIN old_sizes p ON p.old_id = o.old_id
 ), ranked AS (
     SELECT cluster_key, old_id,
-        row_number() OVER (PARTITION BY cluster_key ORDER BY shared DESC, old_id) AS by_cluster,
-        row_number() OVER (PARTITION BY old_id ORDER BY shared DESC, cluster_key) AS by_old
-    FROM overlap
+        row_number() OVER (PARTITION BY cluster_key
+                           ORDER BY shared DESC, outside, old_id) AS by_cluster,
+        row_number() OVER (PARTITION BY old_id
+                           ORDER BY shared DESC, outside, cluster_key) AS by_old
+    FROM scored
 )
 SELECT cluster_key, old_id FROM ranked WHERE by_cluster = 1 AND by_old = 1
 """

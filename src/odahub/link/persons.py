@@ -270,7 +270,9 @@ def household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table, previous: pa.Ta
     """Stable household ids by overlap of persons with the previous run's households
     (`previous`; fresh ids follow the largest of `every_previous`)."""
     joined = clusters.join(stays.select(["stay_id", "person_id"]), "stay_id")
-    members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]})
+    # a person counts once per household, however many stays there
+    members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]}
+                       ).group_by(["member", "cluster_key"]).aggregate([])
     prior = pa.table({"member": previous["person_id"], "old_id": previous["household_id"]})
     first = _first_free([every_previous["household_id"]])
     assigned = assign_ids(hub.engine, members, prior, "H-", first).members
