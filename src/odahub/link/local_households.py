@@ -73,10 +73,12 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     outside[pc.indices_nonzero(is_changed).to_numpy()[unsettled.to_numpy(
         zero_copy_only=False)]] = False
     moved = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], settled["unique_id"])))
-    region = _region(records, stored_keys.filter(pa.array(outside)), moved,
-                     was["address_key"].filter(unsettled), columns)
+    # the stored rows are the first rows of `records`, in the same order (StoredInput)
+    stored = records.slice(0, stored_keys.num_rows)
+    inside = _region(records, stored_keys, outside, moved, was["address_key"].filter(unsettled),
+                     columns)
     # the region's records are unchanged or settled, so their previous person holds
-    keyed = pa.concat_tables([moved, _keyed(hub, region, records, previous, columns)
+    keyed = pa.concat_tables([moved, _keyed(stored, stored_keys, inside, previous, columns)
                               .cast(moved.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
     tables = _recompute(hub, keyed, persons, datasets, settled)
@@ -143,16 +145,21 @@ def _refs(records: pa.Table, ids: pa.Array | pa.ChunkedArray, columns: list[str]
         rows["dataset"], rows["household_ref"], "|")).combine_chunks())
 
 
-def _region(records: pa.Table, kept: pa.Table, fresh: pa.Table, touched: pa.ChunkedArray,
-            columns: list[str]) -> pa.Table:
-    """The unchanged records (unique_id, address_key) whose stays can meet a changed one."""
+def _region(records: pa.Table, stored_keys: pa.Table, outside: np.ndarray, fresh: pa.Table,
+            touched: pa.ChunkedArray, columns: list[str]) -> np.ndarray:
+    """Which stored rows (of those `outside` the changed ones) hold unchanged records whose
+    stays can meet a changed one. The stored rows are the first rows of `records`."""
     keys = pc.unique(pa.concat_arrays([touched.combine_chunks().cast(pa.string()),
                                        fresh["address_key"].combine_chunks().cast(pa.string())]))
     refs = pc.unique(pa.concat_arrays([fresh["ref"].combine_chunks().cast(pa.string()),
                                        _refs(records, fresh["unique_id"], columns)]))
+    stored = records.slice(0, stored_keys.num_rows)
+    mask = pa.array(outside)
+    kept = stored_keys.filter(mask)
     ref_of = None
     if "household_ref" in columns:
-        ref_of = _refs_by_record(records, kept["unique_id"])
+        rows = stored.filter(mask)
+        ref_of = pc.binary_join_element_wise(rows["dataset"], rows["household_ref"], "|")
     inside = pa.array([False] * kept.num_rows)
     for _ in range(MAX_ROUNDS):
         mask = pc.fill_null(pc.is_in(kept["address_key"], keys), False)
@@ -166,36 +173,31 @@ def _region(records: pa.Table, kept: pa.Table, fresh: pa.Table, touched: pa.Chun
         if ref_of is not None:
             refs = pc.unique(pa.concat_arrays([refs, pc.drop_null(
                 ref_of.filter(mask)).combine_chunks()]))
-    return kept.filter(inside)
+    region = np.zeros(len(outside), dtype=bool)
+    region[np.flatnonzero(outside)[inside.to_numpy(zero_copy_only=False)]] = True
+    return region
 
 
-def _refs_by_record(records: pa.Table, ids: pa.ChunkedArray) -> pa.ChunkedArray:
-    rows = records.take(pc.index_in(ids, value_set=records["unique_id"].combine_chunks()))
-    return pc.binary_join_element_wise(rows["dataset"], rows["household_ref"], "|")
-
-
-def _keyed(hub: Hub, region: pa.Table, records: pa.Table, links: pa.Table,
+def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: pa.Table,
            columns: list[str]) -> pa.Table:
-    """Keyed rows (as `households.keyed_records` gives) of unchanged records, from their
-    stored address keys (joined in SQL: the region is small, the records many)."""
-    day = "r.event_date" if "event_date" in columns else "CAST(NULL AS DATE)"
-    ref = ("CASE WHEN r.household_ref IS NOT NULL THEN r.dataset || '|' || r.household_ref END"
-           if "household_ref" in columns else "CAST(NULL AS VARCHAR)")
-    inputs = {"hh_region": region.select(["unique_id", "address_key"]),
-              "hh_all": records.select(["unique_id", "dataset", *[
-                  c for c in ("event_date", "household_ref") if c in columns]]),
-              "hh_people": links.select(["unique_id", "person_id"])}
-    for name, table in inputs.items():
-        hub.engine.register(name, table)
-    try:
-        return hub.engine.sql(f"""
-            SELECT g.unique_id, l.person_id || '@' || g.address_key AS stay_id, l.person_id,
-                   g.address_key, {day} AS day, {ref} AS ref
-            FROM hh_region g JOIN hh_all r ON r.unique_id = g.unique_id
-            JOIN hh_people l ON l.unique_id = g.unique_id""")
-    finally:
-        for name in inputs:
-            hub.engine.unregister(name)
+    """Keyed rows (as `households.keyed_records` gives) of the region's unchanged records, from
+    their stored address keys: their rows taken by position, their previous person by a join
+    that hashes only the region's ids."""
+    mask = pa.array(region)
+    rows = stored.filter(mask)
+    table = pa.table({"unique_id": rows["unique_id"],
+                      "address_key": stored_keys["address_key"].filter(mask).cast(pa.string()),
+                      "day": rows["event_date"] if "event_date" in columns
+                      else pa.nulls(rows.num_rows, pa.date32()),
+                      "ref": pc.binary_join_element_wise(rows["dataset"], rows["household_ref"],
+                                                         "|")
+                      if "household_ref" in columns else pa.nulls(rows.num_rows, pa.string())})
+    people = links.select(["unique_id", "person_id"]).join(table, "unique_id", join_type="inner")
+    return pa.table({"unique_id": people["unique_id"],
+                     "stay_id": pc.binary_join_element_wise(people["person_id"],
+                                                            people["address_key"], "@"),
+                     "person_id": people["person_id"], "address_key": people["address_key"],
+                     "day": people["day"], "ref": people["ref"]})
 
 
 def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[str],

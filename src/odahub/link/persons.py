@@ -50,14 +50,16 @@ class HouseholdTables:
 BITMAP_LIMIT = 50_000_000  # counting ids by number up to here costs at most 50 MB
 
 
-def _first_free(ids: list[pa.Array | pa.ChunkedArray]) -> int:
-    """One past the largest number ending any id (vectorised: a million ids in milliseconds)."""
+def _first_free(ids: list[pa.Array | pa.ChunkedArray | np.ndarray]) -> int:
+    """One past the largest number ending any id (vectorised: a million ids in milliseconds);
+    a column may be given as its numbers (`_numbers`) already."""
     best = 0
     for column in ids:
-        numbers = _numbers(column)
+        numbers = column if isinstance(column, np.ndarray) else _numbers(column)
         if numbers is not None:
             top = int(numbers.max()) if len(numbers) else None
         else:
+            assert not isinstance(column, np.ndarray)
             digits = pc.extract_regex(column.cast(pa.string()), r"(?P<n>\d+)$")
             top = pc.max(pc.cast(pc.struct_field(digits, [0]), pa.int64())).as_py()
         best = max(best, int(top) if top is not None else 0)
@@ -100,10 +102,11 @@ def _numbers(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def count_ids(column: pa.Array | pa.ChunkedArray) -> int:
+def count_ids(column: pa.Array | pa.ChunkedArray, numbers: np.ndarray | None = None) -> int:
     """How many distinct ids (non-null): by their numbers when ids are of one shape (a
-    bitmap, not a hash of a million strings), else by hashing."""
-    numbers = _numbers(column)
+    bitmap, not a hash of a million strings), else by hashing. `numbers`: the column's
+    numbers, when the caller has them."""
+    numbers = _numbers(column) if numbers is None else numbers
     if numbers is None or (len(numbers) and int(numbers.max()) > BITMAP_LIMIT):
         valid = column.drop_null() if isinstance(column, pa.ChunkedArray) \
             else pc.drop_null(column)
@@ -143,8 +146,9 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
     touched = pc.is_in(names, clusters["unique_id"])
     prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
     history_before = outputs.read(hub, "id_history")
-    first = _first_free([previous["person_id"], history_before["old_id"],
-                         history_before["new_id"]])
+    held = _numbers(previous["person_id"])  # read once: for the first free id and the count
+    first = _first_free([held if held is not None else previous["person_id"],
+                         history_before["old_id"], history_before["new_id"]])
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     assigned = assign_ids(engine, members, prior, "P-", first)
     records = prepared.records.select(["unique_id", "dataset", "record_id"])
@@ -160,7 +164,7 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
         previous.select(["unique_id", *outputs.LINKS.names]).schema)
     holds = pc.invert(touched)
     # touched persons are whole, so the others keep their count
-    count = (count_ids(previous["person_id"]) - count_ids(prior["old_id"])
+    count = (count_ids(previous["person_id"], held) - count_ids(prior["old_id"])
              + count_ids(fresh["person_id"]))
     return PersonTables(rows=None, history=_history(history_before, assigned.history, run_id),
                         count=count, changed=pc.unique(clusters["unique_id"]),
