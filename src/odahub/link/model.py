@@ -73,7 +73,7 @@ def settings_creator(roles: list[str], extra: list[list[str]] | None = None,
         unique_id_column_name="unique_id",
         comparisons=comparisons.comparisons_for(roles, co_residents),
         blocking_rules_to_generate_predictions=comparisons.blocking_rules_for(roles, extra),
-        additional_columns_to_retain=["dataset", "record_id"],
+        additional_columns_to_retain=[],  # a pair is named by its unique ids
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
@@ -251,6 +251,9 @@ def linker_for(api: DatabaseAPISubClass, tables: SplinkDataFrame | list[SplinkDa
         settings.pop("linker_uid", None)  # each Linker names its cached tables afresh
     else:
         settings = _rendered(model, dialect)
+    # pairs carry ids and scores only (models saved before kept dataset and record_id too:
+    # half a million pairs each writing four more strings, which nothing reads)
+    settings["additional_columns_to_retain"] = []
     # the comparisons are the ones training validated; checking them again costs each run
     return Linker(tables, settings, log_level=None, validate_settings=False)
 
