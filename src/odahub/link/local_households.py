@@ -41,8 +41,9 @@ def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Ta
     changed, fresh_links = persons.changed, persons.fresh
     assert changed is not None and fresh_links is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
-    mine = records.filter(pc.is_in(records["unique_id"], changed)).select(
-        ["unique_id", "dataset", *columns])
+    rows = persons.changed_rows if persons.changed_rows is not None \
+        else pc.is_in(records["unique_id"], changed)
+    mine = records.filter(rows).select(["unique_id", "dataset", *columns])
     engine.register("hh_records", mine.join(  # both sides small: Arrow hashes the right one
         fresh_links.select(["unique_id", "person_id"]), "unique_id"))
     try:
@@ -61,7 +62,10 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     changed, previous = persons.changed, persons.previous
     assert changed is not None and previous is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
-    is_changed = pc.is_in(stored_keys["unique_id"], changed)
+    # the stored rows are the first rows of `records`, in the same order (StoredInput)
+    stored = records.slice(0, stored_keys.num_rows)
+    is_changed = persons.changed_rows.slice(0, stored_keys.num_rows) \
+        if persons.changed_rows is not None else pc.is_in(stored_keys["unique_id"], changed)
     # filters, not takes: a take from a chunked table first copies it whole
     was = stored_keys.filter(is_changed)  # the changed records linked before
     before = previous.select(["unique_id", "person_id", "household_id"]).filter(
@@ -73,8 +77,6 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     outside[pc.indices_nonzero(is_changed).to_numpy()[unsettled.to_numpy(
         zero_copy_only=False)]] = False
     moved = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], settled["unique_id"])))
-    # the stored rows are the first rows of `records`, in the same order (StoredInput)
-    stored = records.slice(0, stored_keys.num_rows)
     inside = _region(records, stored_keys, outside, moved, was["address_key"].filter(unsettled),
                      columns)
     # the region's records are unchanged or settled, so their previous person holds
@@ -82,9 +84,12 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
                               .cast(moved.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
     tables = _recompute(hub, keyed, persons, datasets, settled)
-    kept = stored_keys.filter(pc.invert(is_changed)).select(["unique_id", "address_key"])
-    tables.keys = pa.concat_tables([kept, fresh.select(["unique_id", "address_key"]).cast(
-        kept.schema)])
+
+    def keys() -> pa.Table:
+        kept = stored_keys.filter(pc.invert(is_changed)).select(["unique_id", "address_key"])
+        return pa.concat_tables([kept, fresh.select(["unique_id", "address_key"]).cast(
+            kept.schema)])
+    tables.keys_of = keys
     return tables
 
 
@@ -154,28 +159,26 @@ def _region(records: pa.Table, stored_keys: pa.Table, outside: np.ndarray, fresh
     refs = pc.unique(pa.concat_arrays([fresh["ref"].combine_chunks().cast(pa.string()),
                                        _refs(records, fresh["unique_id"], columns)]))
     stored = records.slice(0, stored_keys.num_rows)
-    mask = pa.array(outside)
-    kept = stored_keys.filter(mask)
+    allowed = pa.array(outside)
+    address = stored_keys["address_key"]
     ref_of = None
     if "household_ref" in columns:
-        rows = stored.filter(mask)
-        ref_of = pc.binary_join_element_wise(rows["dataset"], rows["household_ref"], "|")
-    inside = pa.array([False] * kept.num_rows)
+        ref_of = pc.binary_join_element_wise(stored["dataset"], stored["household_ref"], "|")
+    inside = pa.array(np.zeros(len(outside), dtype=bool))
     for _ in range(MAX_ROUNDS):
-        mask = pc.fill_null(pc.is_in(kept["address_key"], keys), False)
+        mask = pc.fill_null(pc.is_in(address, keys), False)
         if ref_of is not None:
             mask = pc.or_(mask, pc.fill_null(pc.is_in(ref_of, refs), False))
+        mask = pc.and_(mask, allowed)
         if pc.sum(mask).as_py() == pc.sum(inside).as_py():
             break
         inside = mask
-        chosen = kept.filter(mask)
-        keys = pc.unique(pa.concat_arrays([keys, chosen["address_key"].combine_chunks()]))
+        keys = pc.unique(pa.concat_arrays([keys, address.filter(mask).combine_chunks()]))
         if ref_of is not None:
             refs = pc.unique(pa.concat_arrays([refs, pc.drop_null(
                 ref_of.filter(mask)).combine_chunks()]))
-    region = np.zeros(len(outside), dtype=bool)
-    region[np.flatnonzero(outside)[inside.to_numpy(zero_copy_only=False)]] = True
-    return region
+    return np.asarray(inside.to_numpy(zero_copy_only=False) if isinstance(inside, pa.Array)
+                      else inside.to_numpy(), dtype=bool)
 
 
 def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: pa.Table,
@@ -236,7 +239,7 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
                                                     _settled_households(settled, keyed, linked)),
                            households=households,
                            count=count_ids(households["household_id"]),
-                           keys=keyed.select(["unique_id", "address_key"]))
+                           keys_of=lambda: keyed.select(["unique_id", "address_key"]))
 
 
 def _settled_households(settled: pa.Table, keyed: pa.Table, linked: pa.Table) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ class PersonTables:
     history: pa.Table
     count: int
     changed: pa.Array | None = None  # records given a person again (None: every record)
+    changed_rows: pa.ChunkedArray | None = None  # the same, as a mask over the prepared rows
     # a local update (ADR 0085) instead of `rows`: the previous links (with unique_id), which
     # of them still hold, and the rows of the changed records; joined only if a caller needs
     # every row, as copying a million rows twice costs more than the update itself
@@ -44,7 +46,12 @@ class HouseholdTables:
     links: pa.Table
     households: pa.Table
     count: int
-    keys: pa.Table       # unique_id → address_key of each record (kept for the next run)
+    keys_of: Callable[[], pa.Table]  # built only when the whole stored input is rewritten
+
+    @property
+    def keys(self) -> pa.Table:
+        """unique_id → address_key of each record (kept for the next run)."""
+        return self.keys_of()
 
 
 BITMAP_LIMIT = 50_000_000  # counting ids by number up to here costs at most 50 MB
@@ -152,11 +159,15 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     assigned = assign_ids(engine, members, prior, "P-", first)
     records = prepared.records.select(["unique_id", "dataset", "record_id"])
+    rows = pc.is_in(records["unique_id"], clusters["unique_id"])
+    # every record's profile, row for row with the records (checked: comparing is cheaper than
+    # hashing a million ids again)
+    aligned = profile_of.num_rows == records.num_rows and pc.all(
+        pc.equal(profile_of["unique_id"], records["unique_id"])).as_py()
     changed = _record_links(
-        hub, assigned.members, edges,
-        records.filter(pc.is_in(records["unique_id"], clusters["unique_id"])),
+        hub, assigned.members, edges, records.filter(rows),
         profile_of.select(["unique_id", "profile_id"]).filter(
-            pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
+            rows if aligned else pc.is_in(profile_of["unique_id"], clusters["unique_id"])))
     # untouched records keep their household too, unless households are recomputed in full
     changed = changed.append_column("household_id", pa.nulls(changed.num_rows, pa.string()))
     previous = with_names(previous)
@@ -168,7 +179,7 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
              + count_ids(fresh["person_id"]))
     return PersonTables(rows=None, history=_history(history_before, assigned.history, run_id),
                         count=count, changed=pc.unique(clusters["unique_id"]),
-                        previous=previous, holds=holds, fresh=fresh)
+                        changed_rows=rows, previous=previous, holds=holds, fresh=fresh)
 
 
 def _record_links(hub: Hub, assigned: pa.Table, edges: pa.Table, records: pa.Table,
@@ -254,7 +265,7 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
         [("household_id", "ascending"), ("person_id", "ascending")])
     count = count_ids(households["household_id"])
     return HouseholdTables(links=linked, households=households, count=count,
-                           keys=keyed.select(["unique_id", "address_key"]))
+                           keys_of=lambda: keyed.select(["unique_id", "address_key"]))
 
 
 def stay_clusters(hub: Hub, keyed: pa.Table) -> tuple[pa.Table, pa.Table]:
