@@ -29,15 +29,14 @@ def assign_ids(engine: Engine, clusters: pa.Table, previous: pa.Table, prefix: s
     engine.register("ids_clusters", clusters.select(["member", "cluster_key"]))
     engine.register("ids_previous", previous.select(["member", "old_id"]))
     try:
-        engine.execute(_KEPT_SQL)
+        # the pairing is computed once and handed back: both later queries read it
+        engine.register("ids_kept", engine.sql(_KEPT_SQL))
         members = engine.sql(_ASSIGN_SQL.format(prefix=prefix, first=first_free))
         engine.register("ids_members", members)
         history = engine.sql(_HISTORY_SQL)
-        engine.unregister("ids_members")
     finally:
-        for name in ("ids_clusters", "ids_previous"):
+        for name in ("ids_clusters", "ids_previous", "ids_kept", "ids_members"):
             engine.unregister(name)
-        engine.execute("DROP VIEW IF EXISTS ids_kept")
     return Assignment(members=members, history=history)
 
 
@@ -46,7 +45,6 @@ def assign_ids(engine: Engine, clusters: pa.Table, previous: pa.Table, prefix: s
 # many): households share persons across periods, and ranking such ties by id alone lets a
 # re-run of the same data mint fresh ids.
 _KEPT_SQL = """
-CREATE OR REPLACE TEMP VIEW ids_kept AS
 WITH overlap AS (
     SELECT c.cluster_key, p.old_id, count(*) AS shared
     FROM ids_clusters c JOIN ids_previous p ON p.member = c.member
