@@ -8,7 +8,7 @@ import pytest
 
 from odahub.engine import Engine
 from odahub.hub import Hub
-from odahub.link import review
+from odahub.link import outputs, review
 from odahub.link.persons import _first_free, count_ids
 from odahub.link.scoring import narrowest, near
 from odahub.link.stored import flat_nicks, listed_nicks
@@ -87,3 +87,26 @@ def test_queued_pairs_are_found_in_chunks_and_never_queued_twice(
     assert review.enqueue(sqlite_hub.catalog, pairs(again), None) == 2
     monkeypatch.setattr(review, "LOOKUP_LIMIT", 0)  # the whole queue read at once
     assert review.enqueue(sqlite_hub.catalog, pairs(again), None) == 0
+
+
+def test_linked_tables_are_committed_together_or_not_at_all(sqlite_hub: Hub) -> None:
+    """A run encodes each linked table as soon as it has it; nothing is committed if the run
+    fails later, and a large table written in parts reads back whole and in order."""
+    size = outputs.PART_ROWS * 2 + 7
+    links = pa.table({"dataset": ["d"] * size, "record_id": [f"r{i:07d}" for i in range(size)],
+                      "person_id": [f"P-{i:08d}" for i in range(size)],
+                      "household_id": [None] * size, "match_probability": [0.5] * size})
+    with pytest.raises(RuntimeError), outputs.writing(sqlite_hub, 1) as writes:
+        writes.add("pairs", outputs.PAIRS.empty_table())
+        writes.add("links", links)
+        raise RuntimeError("households failed")
+    assert sqlite_hub.lake.latest("linked", "links") is None
+    assert sqlite_hub.lake.latest("linked", "pairs") is None
+
+    with outputs.writing(sqlite_hub, 2) as writes:
+        writes.add("links", links)
+        writes.add("pairs", outputs.PAIRS.empty_table())
+    assert writes.versions == {"links": 1, "pairs": 1}
+    version = sqlite_hub.lake.latest("linked", "links")
+    assert version is not None and len(sqlite_hub.lake.files_of(version)) == outputs.PARTS
+    assert outputs.read(sqlite_hub, "links").equals(links.cast(outputs.LINKS))

@@ -98,6 +98,11 @@ class Writes:
         for writer in self._writers.values():
             writer.files.sort(key=lambda f: int(f[len("part-"):-len(".parquet")]))
 
+    def committed(self) -> None:
+        """Note each table's version number (known once the versions are committed)."""
+        self.versions = {name: int(writer.stats["version"])
+                         for name, writer in self._writers.items()}
+
 
 PARTS = 2               # this machine's cores: more parts than that only adds files
 PART_ROWS = 250_000     # smaller tables are one file
@@ -116,5 +121,4 @@ def writing(hub: Hub, run_id: int) -> Iterator[Writes]:
             pool.shutdown(wait=True)  # no file is still being written when versions close
         writes.settle()
         # versions commit as the stack unwinds (in reverse order of opening)
-    for name, writer in writes._writers.items():
-        writes.versions[name] = int(writer.stats["version"])
+    writes.committed()
