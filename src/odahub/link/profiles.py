@@ -108,8 +108,11 @@ def extend(engine: Engine, records: pa.Table, stored: pa.Table,
         return None
     new = records.slice(count).select(["unique_id", *identity])
     engine.register("profile_new", new)
+    # each stored row says whether it names a profile: the peers' names are then known
+    # without handing every stored name to the query
     engine.register("profile_stored", _maybe_same(
-        records.slice(0, count).select(["unique_id", *identity]), new, identity))
+        records.slice(0, count).select(["unique_id", *identity]).append_column(
+            "profile_named", is_rep), new, identity))
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in identity)
     try:
         peers = engine.sql(f"SELECT s.* FROM profile_stored s WHERE EXISTS ("
@@ -117,8 +120,9 @@ def extend(engine: Engine, records: pa.Table, stored: pa.Table,
     finally:
         engine.unregister("profile_new")
         engine.unregister("profile_stored")
-    joined = _members(engine, pa.concat_tables([new, peers.cast(new.schema)]), identity,
-                      _full_identity(records.schema.names), reps.combine_chunks(), keep_apart)
+    named = peers["unique_id"].filter(peers["profile_named"]).combine_chunks()
+    joined = _members(engine, pa.concat_tables([new, peers.select(new.schema.names).cast(
+        new.schema)]), identity, _full_identity(records.schema.names), named, keep_apart)
     joined = joined.filter(pc.is_in(joined["unique_id"], new["unique_id"]))
     joined = joined.select(["unique_id", "profile_id"]).cast(old.schema)
     new_reps = pc.equal(joined["unique_id"], joined["profile_id"])
