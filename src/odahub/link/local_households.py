@@ -38,11 +38,9 @@ def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Ta
     all records of each such person, so each person's usual address is theirs."""
     engine = hub.engine
     records = prepared.records
-    changed, fresh_links = persons.changed, persons.fresh
-    assert changed is not None and fresh_links is not None
+    rows, fresh_links = persons.changed_rows, persons.fresh
+    assert rows is not None and fresh_links is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
-    rows = persons.changed_rows if persons.changed_rows is not None \
-        else pc.is_in(records["unique_id"], changed)
     mine = records.filter(rows).select(["unique_id", "dataset", *columns])
     engine.register("hh_records", mine.join(  # both sides small: Arrow hashes the right one
         fresh_links.select(["unique_id", "person_id"]), "unique_id"))
@@ -59,13 +57,12 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     person); stored_keys: unique_id → address_key of every record at the last run; fresh: the
     changed records' keyed rows (`changed_keyed`)."""
     records = prepared.records
-    changed, previous = persons.changed, persons.previous
-    assert changed is not None and previous is not None
+    rows, previous = persons.changed_rows, persons.previous
+    assert rows is not None and previous is not None
     columns = [c for c in KEY_COLUMNS if c in records.schema.names]
     # the stored rows are the first rows of `records`, in the same order (StoredInput)
     stored = records.slice(0, stored_keys.num_rows)
-    is_changed = persons.changed_rows.slice(0, stored_keys.num_rows) \
-        if persons.changed_rows is not None else pc.is_in(stored_keys["unique_id"], changed)
+    is_changed = rows.slice(0, stored_keys.num_rows)
     # filters, not takes: a take from a chunked table first copies it whole
     was = stored_keys.filter(is_changed)  # the changed records linked before
     before = previous.select(["unique_id", "person_id", "household_id"]).filter(
@@ -74,8 +71,8 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     # a settled person's stays are as they were, so only the others' stays can move households
     unsettled = pc.invert(pc.is_in(was["unique_id"], settled["unique_id"]))
     outside = np.ones(stored_keys.num_rows, dtype=bool)
-    outside[pc.indices_nonzero(is_changed).to_numpy()[unsettled.to_numpy(
-        zero_copy_only=False)]] = False
+    outside[np.flatnonzero(np.asarray(is_changed, dtype=bool))[np.asarray(unsettled,
+                                                                         dtype=bool)]] = False
     moved = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], settled["unique_id"])))
     inside = _region(records, stored_keys, outside, moved, was["address_key"].filter(unsettled),
                      columns)
@@ -177,8 +174,7 @@ def _region(records: pa.Table, stored_keys: pa.Table, outside: np.ndarray, fresh
         if ref_of is not None:
             refs = pc.unique(pa.concat_arrays([refs, pc.drop_null(
                 ref_of.filter(mask)).combine_chunks()]))
-    return np.asarray(inside.to_numpy(zero_copy_only=False) if isinstance(inside, pa.Array)
-                      else inside.to_numpy(), dtype=bool)
+    return np.asarray(inside, dtype=bool)
 
 
 def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: pa.Table,
