@@ -12,6 +12,8 @@ and everything outside is carried over: the same households a full recomputation
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +33,7 @@ from odahub.link.prepare import LinkInput
 
 KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
 MAX_ROUNDS = 50  # references chain keys; real data closes in a round or two
+LINK_COLUMNS = ["dataset", "record_id", "person_id", "household_id", "match_probability"]
 
 
 def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Table:
@@ -51,11 +54,16 @@ def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Ta
 
 
 def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
-                           stored_keys: pa.Table, fresh: pa.Table) -> HouseholdTables:
+                           stored_keys: pa.Table, fresh: pa.Table,
+                           early: Callable[[pa.Table], None]) -> HouseholdTables:
     """persons: a local person update (the previous links, with household_id, which of them
     still hold, and the rows of the records whose person changed: all records of each such
     person); stored_keys: unique_id → address_key of every record at the last run; fresh: the
-    changed records' keyed rows (`changed_keyed`)."""
+    changed records' keyed rows (`changed_keyed`).
+
+    `early` is given the link rows that stay as they were (most of them) as soon as they are
+    known, so they can be written while the region is recomputed; the tables returned hold
+    the other link rows."""
     records = prepared.records
     rows, previous = persons.changed_rows, persons.previous
     assert rows is not None and previous is not None
@@ -80,7 +88,7 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     keyed = pa.concat_tables([moved, _keyed(stored, stored_keys, inside, previous, columns)
                               .cast(moved.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
-    tables = _recompute(hub, keyed, persons, datasets, settled)
+    tables = _recompute(hub, keyed, persons, datasets, settled, early)
 
     def keys() -> pa.Table:
         kept = stored_keys.filter(pc.invert(is_changed)).select(["unique_id", "address_key"])
@@ -200,12 +208,14 @@ def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: p
 
 
 def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[str],
-               settled: pa.Table) -> HouseholdTables:
+               settled: pa.Table, early: Callable[[pa.Table], None]) -> HouseholdTables:
     engine = hub.engine
     previous, fresh_links = persons.previous, persons.fresh
     assert previous is not None and fresh_links is not None
-    prior_households = outputs.read(hub, "households")
     in_keyed = pc.is_in(names_of(previous), keyed["unique_id"])
+    # the unchanged records outside the region keep their link row: known now
+    early(previous.select(LINK_COLUMNS).filter(pc.and_(persons.holds, pc.invert(in_keyed))))
+    prior_households = outputs.read(hub, "households")
     region_ids = pc.unique(previous["household_id"].filter(in_keyed).combine_chunks())
     in_region = pc.is_in(prior_households["household_id"], region_ids)
     # every keyed record's link row now: the changed ones, and the unchanged ones as they were
@@ -229,9 +239,11 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
     households = pa.concat_tables([
         prior_households.filter(pc.invert(in_region)),
         hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)])
-    # each keyed record got one row (the usual case): the rest are the ones not keyed
-    known = in_keyed if linked.num_rows == region_links.num_rows else None
-    return HouseholdTables(links=_record_households(persons, linked, known,
+    # each keyed record got one row (the usual case), or some unchanged ones need theirs
+    missing = None if linked.num_rows == region_links.num_rows else pc.and_(
+        pc.and_(persons.holds, in_keyed), pc.invert(pc.is_in(names_of(previous),
+                                                             linked["unique_id"])))
+    return HouseholdTables(links=_record_households(persons, linked, missing,
                                                     _settled_households(settled, keyed, linked)),
                            households=households,
                            count=count_ids(households["household_id"]),
@@ -250,25 +262,21 @@ def _settled_households(settled: pa.Table, keyed: pa.Table, linked: pa.Table) ->
         joined["household_id_max"], joined["household_id"])})
 
 
-def _record_households(persons: PersonTables, region: pa.Table, in_region: pa.Array | None,
+def _record_households(persons: PersonTables, region: pa.Table, missing: pa.Array | None,
                        settled: pa.Table) -> pa.Table:
-    """Every record's link row: the region's recomputed, the rest as the person update left
-    them (an unchanged record keeps its previous household; a settled person's record takes
-    `settled`'s; any other changed record outside the region has none). Unsorted: sorting a
-    million ids costs more than the rest of the step, and nothing reads the table by
-    position. Each previous row is copied once. `in_region`: which previous rows are the
-    region's, when the caller knows."""
+    """The link rows not given `early`: the region's recomputed; a changed record outside it
+    as the person update left it (a settled person's record takes `settled`'s household; any
+    other has none); and the unchanged records the region gave no row (`missing`: none,
+    usually) as they were. Unsorted: sorting a million ids costs more than the rest of the
+    step, and nothing reads the table by position."""
     previous, fresh = persons.previous, persons.fresh
     assert previous is not None and fresh is not None
-    names = ["dataset", "record_id", "person_id", "household_id", "match_probability"]
-    if in_region is None:
-        in_region = pc.is_in(names_of(previous), region["unique_id"])
-    rest = previous.select(names).filter(pc.and_(persons.holds, pc.invert(in_region)))
     others = fresh.filter(pc.invert(pc.is_in(fresh["unique_id"], region["unique_id"])))
     others = others.drop_columns(["household_id"]).join(settled, "unique_id",
                                                         join_type="left outer")
-    return pa.concat_tables([rest, others.select(names).cast(rest.schema),
-                             region.select(names).cast(rest.schema)])
+    parts = [others, region] + ([previous.filter(missing)] if missing is not None else [])
+    schema = previous.select(LINK_COLUMNS).schema
+    return pa.concat_tables([part.select(LINK_COLUMNS).cast(schema) for part in parts])
 
 
 _REGION_SQL = """

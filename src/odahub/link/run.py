@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -180,7 +180,8 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
                 delta = pool.submit(save_delta, hub, prepared, profiles, persons.changed,
                                     keyed.select(["unique_id", "address_key"]), scored.tf,
                                     run_id, last_id, stored)
-            households = local_household_tables(hub, prepared, persons, kept.keys, keyed)
+            households = local_household_tables(hub, prepared, persons, kept.keys, keyed,
+                                                partial(writes.add, "links"))
         else:
             households = household_tables(hub, prepared, persons.links)
         options.phase("write")
