@@ -55,15 +55,15 @@ def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Ta
 
 def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
                            stored_keys: pa.Table, fresh: pa.Table,
-                           early: Callable[[pa.Table], None]) -> HouseholdTables:
+                           early: Callable[[str, pa.Table, pa.Array], None]) -> HouseholdTables:
     """persons: a local person update (the previous links, with household_id, which of them
     still hold, and the rows of the records whose person changed: all records of each such
     person); stored_keys: unique_id → address_key of every record at the last run; fresh: the
     changed records' keyed rows (`changed_keyed`).
 
-    `early` is given the link rows that stay as they were (most of them) as soon as they are
-    known, so they can be written while the region is recomputed; the tables returned hold
-    the other link rows."""
+    `early(name, table, rows)` is given the link and household rows that stay as they were
+    (most of them) as soon as they are known, so they can be written while the region is
+    recomputed; the tables returned hold the other rows."""
     records = prepared.records
     rows, previous = persons.changed_rows, persons.previous
     assert rows is not None and previous is not None
@@ -208,16 +208,20 @@ def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: p
 
 
 def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[str],
-               settled: pa.Table, early: Callable[[pa.Table], None]) -> HouseholdTables:
+               settled: pa.Table, early: Callable[[str, pa.Table, pa.Array], None]
+               ) -> HouseholdTables:
     engine = hub.engine
     previous, fresh_links = persons.previous, persons.fresh
     assert previous is not None and fresh_links is not None
     in_keyed = pc.is_in(names_of(previous), keyed["unique_id"])
-    # the unchanged records outside the region keep their link row: known now
-    early(previous.select(LINK_COLUMNS).filter(pc.and_(persons.holds, pc.invert(in_keyed))))
+    # the unchanged records outside the region keep their link row, and households outside
+    # it stay: both known now
+    early("links", previous, pc.and_(persons.holds, pc.invert(in_keyed)))
     prior_households = outputs.read(hub, "households")
     region_ids = pc.unique(previous["household_id"].filter(in_keyed).combine_chunks())
     in_region = pc.is_in(prior_households["household_id"], region_ids)
+    kept_households = pc.invert(in_region)
+    early("households", prior_households, kept_households)
     # every keyed record's link row now: the changed ones, and the unchanged ones as they were
     region_links = pa.concat_tables([
         previous.select(fresh_links.schema.names).filter(pc.and_(in_keyed, persons.holds)),
@@ -236,9 +240,7 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
         for name in ("hh_keyed", "hh_stays", "hh_clusters", "hh_ids", "hh_links"):
             engine.unregister(name)
     tokens = hh.uprn_tokens(hub.lake, datasets)
-    households = pa.concat_tables([
-        prior_households.filter(pc.invert(in_region)),
-        hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)])
+    households = hh.with_uprn_tokens(memberships, tokens).cast(prior_households.schema)
     # each keyed record got one row (the usual case), or some unchanged ones need theirs
     missing = None if linked.num_rows == region_links.num_rows else pc.and_(
         pc.and_(persons.holds, in_keyed), pc.invert(pc.is_in(names_of(previous),
@@ -246,7 +248,9 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
     return HouseholdTables(links=_record_households(persons, linked, missing,
                                                     _settled_households(settled, keyed, linked)),
                            households=households,
-                           count=count_ids(households["household_id"]),
+                           count=count_ids(pa.chunked_array(
+                               prior_households["household_id"].filter(kept_households).chunks
+                               + households["household_id"].chunks)),
                            keys_of=lambda: keyed.select(["unique_id", "address_key"]))
 
 

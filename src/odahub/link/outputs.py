@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from odahub.catalog.tables.core import DatasetVersion
 from odahub.hub import Hub
@@ -64,6 +65,12 @@ def read(hub: Hub, name: str) -> pa.Table:
     return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 
+def rows(hub: Hub, name: str) -> int:
+    """How many rows the latest version of a linked table holds (0 if there is none)."""
+    version = hub.lake.latest("linked", name)
+    return int(version.rows_accepted or 0) if version is not None else 0
+
+
 class Writes:
     """The linked tables of one run, each encoded on a thread as soon as the run has it (so
     the pairs and id history are written while households are still being found), committed
@@ -77,25 +84,30 @@ class Writes:
         self._encoding: list[Future[None]] = []
         self.versions: dict[str, int] = {}
 
-    def add(self, name: str, table: pa.Table) -> None:
-        """Add rows to this run's version of `name` (opened on the first call)."""
-        conformed = table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+    def add(self, name: str, table: pa.Table, rows: pa.Array | None = None) -> None:
+        """Add rows to this run's version of `name` (opened on the first call): the table's,
+        or those `rows` (a mask) picks, picked on the encoding threads."""
+        conformed = table.select(SCHEMAS[name].names)
+        if conformed.schema != SCHEMAS[name]:
+            conformed = conformed.cast(SCHEMAS[name])
+        count = conformed.num_rows if rows is None else int(pc.sum(rows).as_py() or 0)
         writer = self._writers.get(name)
         if writer is None:
             writer = self._stack.enter_context(self._hub.lake.new_version(
                 "linked", name, created_by=f"link run {self._run_id}"))
             self._writers[name] = writer
             writer.stats["rows_read"] = writer.stats["rows_accepted"] = 0
-        writer.stats["rows_read"] += conformed.num_rows
-        writer.stats["rows_accepted"] += conformed.num_rows
+        writer.stats["rows_read"] += count
+        writer.stats["rows_accepted"] += count
         # a large table is written as parts, encoded side by side (one file is one thread)
-        parts = max(1, min(PARTS, conformed.num_rows // PART_ROWS))
+        parts = max(1, min(PARTS, count // PART_ROWS))
         size = -(-conformed.num_rows // parts) if conformed.num_rows else 0
         first = self._files.get(name, 0)
         self._files[name] = first + parts
         for index in range(parts):
             self._encoding.append(self._pool.submit(
                 _encode, writer, name, conformed.slice(index * size, size),
+                None if rows is None else rows.slice(index * size, size),
                 f"part-{first + index}.parquet"))
 
     def settle(self) -> None:
@@ -121,7 +133,10 @@ DICTIONARY = {"links": ["dataset"], "households": ["valid_from", "valid_to", "up
               "id_history": ["change", "run", "at"], "pairs": []}
 
 
-def _encode(writer: VersionWriter, name: str, table: pa.Table, filename: str) -> None:
+def _encode(writer: VersionWriter, name: str, table: pa.Table, rows: pa.Array | None,
+            filename: str) -> None:
+    if rows is not None:
+        table = table.filter(rows)
     with writer.batch_writer(table.schema, filename, use_dictionary=DICTIONARY[name],
                              write_statistics=False) as out:
         out.write_table(table)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -111,10 +111,11 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
     stored = link_model.latest(hub.catalog)
     if stored is not None and not link_model.is_current(stored):
         stored = None  # trained on other comparisons (an older version): train afresh
-    previous = with_names(outputs.read(hub, "links"))  # unique_id once, for every later use
     wanted = (options.mode == "incremental" and stored is not None and not options.retrain
-              and previous.num_rows > 0)
+              and outputs.rows(hub, "links") > 0)
     inputs = _inputs(hub, options, stored, wanted, identified, last_id, last)
+    # taken after the stored input, which is read beside it and needed first
+    previous = with_names(outputs.read(hub, "links"))  # unique_id once, for every later use
     prepared, changed, kept = inputs.prepared, inputs.changed, inputs.kept
     incremental = wanted and changed == 0 and stored is not None and stored.roles == prepared.roles
     fingerprint = _decisions_fingerprint(links, non_links)
@@ -181,7 +182,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
                                     keyed.select(["unique_id", "address_key"]), scored.tf,
                                     run_id, last_id, stored)
             households = local_household_tables(hub, prepared, persons, kept.keys, keyed,
-                                                partial(writes.add, "links"))
+                                                writes.add)
         else:
             households = household_tables(hub, prepared, persons.links)
         options.phase("write")

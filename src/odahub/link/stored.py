@@ -21,6 +21,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +35,7 @@ from odahub.governance.purge import WORKING
 from odahub.hub import Hub
 from odahub.lake import sealed
 from odahub.lake.store import TMP_PREFIX
-from odahub.link.ahead import Ahead
+from odahub.link.ahead import Ahead, in_background
 
 NAME = "link_prepared"
 # Bump when prepare's derivations change: a file from older code is then prepared afresh.
@@ -53,11 +54,16 @@ class StoredInput:
                                   # but nickname groups flat (`listed_nicks` restores them)
     profile_of: pa.Table          # unique_id → profile_id at the run that wrote them
     keys: pa.Table                # unique_id → address_key (households) at that run
-    tf: dict[str, pa.Table]       # column → (column, tf_column): the model's frequencies
+    frequencies: Future[dict[str, pa.Table]]  # being gathered: `tf`
     run_id: int
     model_id: int
     roles: list[str]
     whole: bool = True            # no record erased since it was written
+
+    @property
+    def tf(self) -> dict[str, pa.Table]:
+        """column → (column, tf_column): the model's frequencies."""
+        return self.frequencies.result()
 
 
 def path(hub: Hub) -> Path:
@@ -172,10 +178,13 @@ def load(hub: Hub, run_id: int | None, model_id: int | None) -> StoredInput | No
     tf_columns = list(meta["tf"])
     records = table.drop_columns(["profile_id", "address_key",
                                   *[f"tf_{c}" for c in tf_columns]])
+    # gathered on a thread of its own while the run goes on: scoring is the first to need them
+    frequencies = in_background("odahub-link-tf", _lookups, table.select(
+        [*tf_columns, *[f"tf_{c}" for c in tf_columns]]), tf_columns)
     return StoredInput(records=records, profile_of=table.select(["unique_id", "profile_id"]),
                        keys=table.select(["unique_id", "address_key"]),
-                       tf={c: _lookup(hub, table, c) for c in tf_columns},
-                       run_id=run_id, model_id=model_id, roles=list(meta["roles"]), whole=whole)
+                       frequencies=frequencies, run_id=run_id, model_id=model_id,
+                       roles=list(meta["roles"]), whole=whole)
 
 
 # Stored files being read ahead (`ahead`), by their paths, sizes and modification times.
@@ -223,14 +232,16 @@ def _latest_rows(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables([p.cast(schema) for p in reversed(kept)])
 
 
-def _lookup(hub: Hub, table: pa.Table, column: str) -> pa.Table:
-    """(value, tf) for every value holding a frequency (grouped in SQL: much faster here)."""
-    hub.engine.register("stored_tf", table.select([column, f"tf_{column}"]))
-    try:
-        return hub.engine.sql(f"SELECT {column}, max(tf_{column}) AS tf_{column} FROM stored_tf "
-                              f"WHERE tf_{column} IS NOT NULL GROUP BY {column}")
-    finally:
-        hub.engine.unregister("stored_tf")
+def _lookups(table: pa.Table, columns: list[str]) -> dict[str, pa.Table]:
+    """(value, tf) for every value holding a frequency, per column (Arrow, not the engine:
+    this runs beside the run's own queries)."""
+    found = {}
+    for column in columns:
+        tf = f"tf_{column}"
+        grouped = table.select([column, tf]).filter(pc.is_valid(table[tf])).group_by(
+            column).aggregate([(tf, "max")])
+        found[column] = pa.table({column: grouped[column], tf: grouped[f"{tf}_max"]})
+    return found
 
 
 def _take(lookup: pa.Table, key: str, value: str,
