@@ -89,7 +89,7 @@ def local_persons(hub: Hub, prepared: Any, profiles: Profiles, edges: pa.Table,
                           join_type="inner").join(
         nodes.rename_columns(["unique_id_r", "node_r"]), "unique_id_r", join_type="inner")
     groups = components(nodes["node"], both["node_l"], both["node_r"])
-    records = _group_records(previous, unlinked, nodes, groups)
+    records, touched = _group_records(previous, unlinked, nodes, groups)
     if non_links:
         group_of = dict(zip(records["unique_id"].to_pylist(), records["group"].to_pylist(),
                             strict=True))
@@ -98,25 +98,27 @@ def local_persons(hub: Hub, prepared: Any, profiles: Profiles, edges: pa.Table,
     key = records.group_by("group").aggregate([("unique_id", "min")])
     clusters = records.join(key, "group", join_type="inner").select(["unique_id", "unique_id_min"])
     clusters = clusters.rename_columns(["unique_id", "cluster_key"])
-    return local_person_tables(hub, prepared, clusters, edges, previous, run_id, members)
+    return local_person_tables(hub, prepared, clusters, edges, previous, run_id, members,
+                               touched)
 
 
 
 def _group_records(previous: pa.Table, unlinked: pa.Table, nodes: pa.Table,
-                   groups: pa.Table) -> pa.Table:
+                   groups: pa.Table) -> tuple[pa.Table, pa.ChunkedArray]:
     """(unique_id, group) of every record of a touched node: all records of its previous
-    person, and the new records of its profiles."""
+    person, and the new records of its profiles; and which previous rows are among them."""
     groups = groups.rename_columns(["node", "group"])
     persons = groups.filter(pc.starts_with(groups["node"], "\x1e"))
     person_ids = pc.utf8_slice_codeunits(persons["node"], 1)
-    old = previous.filter(pc.is_in(previous["person_id"], person_ids))
+    touched = pc.is_in(previous["person_id"], person_ids)
+    old = previous.filter(touched)
     old_group = persons["group"].take(pc.index_in(old["person_id"], value_set=person_ids))
     new = unlinked.join(nodes, "profile_id", join_type="inner").join(groups, "node",
                                                                      join_type="inner")
     return pa.concat_tables([
         pa.table({"unique_id": names_of(old), "group": old_group}),
         new.select(["unique_id", "group"]).cast(pa.schema([("unique_id", pa.string()),
-                                                           ("group", old_group.type)]))])
+                                                           ("group", old_group.type)]))]), touched
 
 
 

@@ -143,14 +143,15 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
 
 
 def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
-                        previous: pa.Table, run_id: int, profile_of: pa.Table) -> PersonTables:
+                        previous: pa.Table, run_id: int, profile_of: pa.Table,
+                        touched: pa.ChunkedArray) -> PersonTables:
     """person_tables for an incremental run: `clusters` holds only the records of persons that
     changed (new records, and every record of a person they joined); every other record keeps
     its previous person and link confidence. Ids are assigned over the changed part alone,
-    which gives what a full assignment would: unchanged clusters keep their ids either way."""
+    which gives what a full assignment would: unchanged clusters keep their ids either way.
+    `touched`: which previous rows are in `clusters`."""
     engine = hub.engine
     names = names_of(previous)
-    touched = pc.is_in(names, clusters["unique_id"])
     prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
     history_before = outputs.read(hub, "id_history")
     held = _numbers(previous["person_id"])  # read once: for the first free id and the count
