@@ -49,9 +49,11 @@ def _factory(lookup: KeyLookup) -> pe.CryptoFactory:
 def writer(path: Path, schema: pa.Schema, key: tuple[str, bytes] | None,
            **options: Any) -> Any:
     """A zstd ParquetWriter, sealed under `key` if given; `options` go to pyarrow (e.g.
-    `use_dictionary`, `write_statistics`: the ingest's big writes tune them, ADR 0083)."""
+    `use_dictionary`, `write_statistics`: the ingest's big writes tune them, ADR 0083; or
+    another `compression`)."""
+    options = {"compression": "zstd", **options}
     if key is None:
-        return pq.ParquetWriter(path, schema, compression="zstd", **options)
+        return pq.ParquetWriter(path, schema, **options)
     key_id, key_bytes = key
     config = pe.EncryptionConfiguration(
         footer_key=key_id, uniform_encryption=True, double_wrapping=False,
@@ -59,8 +61,7 @@ def writer(path: Path, schema: pa.Schema, key: tuple[str, bytes] | None,
     )
     properties = _factory(lambda _id: key_bytes).file_encryption_properties(
         pe.KmsConnectionConfig(), config)
-    return pq.ParquetWriter(path, schema, compression="zstd", encryption_properties=properties,
-                            **options)
+    return pq.ParquetWriter(path, schema, encryption_properties=properties, **options)
 
 
 def is_sealed(path: Path) -> bool:
