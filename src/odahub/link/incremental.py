@@ -29,18 +29,29 @@ from odahub.link.profiles import Profiles
 from odahub.link.scoring import Scored, canonical, near, register, score_new
 
 
-def save_delta(hub: Hub, prepared: LinkInput, profiles: Profiles, changed: pa.Array,
+def save_delta(hub: Hub, prepared: LinkInput, profiles: Profiles, persons: PersonTables,
                 keys: pa.Table, tf: dict[str, pa.Table], run_id: int, parent: int,
                 model: link_model.TrainedModel) -> bool:
     """Store only the rows this incremental run changed (ADR 0076)."""
-    assert model.id is not None
+    assert model.id is not None and persons.changed is not None
+    changed = persons.changed
 
     def mine(table: pa.Table) -> pa.Table:
         return table.filter(pc.is_in(table["unique_id"], changed))
 
-    return stored_input.save_delta(hub, mine(prepared.records), mine(profiles.members),
-                                   mine(keys), tf, run_id, parent, model.id, prepared.roles)
-
+    # the changed records' rows by the mask over prepared rows; each record's profile row
+    # lines up with its prepared row (checked on the rows taken: a hash of every id costs more)
+    records = prepared.records.filter(persons.changed_rows) if persons.changed_rows is not None \
+        else mine(prepared.records)
+    members = profiles.members
+    if persons.changed_rows is not None and members.num_rows == prepared.records.num_rows:
+        members = members.filter(persons.changed_rows)
+        if not pc.all(pc.equal(members["unique_id"], records["unique_id"])).as_py():
+            members = mine(profiles.members)
+    else:
+        members = mine(members)
+    return stored_input.save_delta(hub, records, members, mine(keys), tf, run_id, parent,
+                                   model.id, prepared.roles)
 
 
 def local_update_allowed(last: dict[str, Any] | None, prepared: Any, previous: pa.Table,

@@ -10,10 +10,13 @@ No direct identifiers: records are named by dataset and record_id only.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from functools import partial
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,6 +68,12 @@ def read(hub: Hub, name: str) -> pa.Table:
     return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 
+def files(hub: Hub, name: str) -> list[Path]:
+    """The files of the latest version of a linked table."""
+    version = hub.lake.latest("linked", name)
+    return hub.lake.files_of(version) if version is not None else []
+
+
 def rows(hub: Hub, name: str) -> int:
     """How many rows the latest version of a linked table holds (0 if there is none)."""
     version = hub.lake.latest("linked", name)
@@ -91,12 +100,7 @@ class Writes:
         if conformed.schema != SCHEMAS[name]:
             conformed = conformed.cast(SCHEMAS[name])
         count = conformed.num_rows if rows is None else int(pc.sum(rows).as_py() or 0)
-        writer = self._writers.get(name)
-        if writer is None:
-            writer = self._stack.enter_context(self._hub.lake.new_version(
-                "linked", name, created_by=f"link run {self._run_id}"))
-            self._writers[name] = writer
-            writer.stats["rows_read"] = writer.stats["rows_accepted"] = 0
+        writer = self._open(name)
         writer.stats["rows_read"] += count
         writer.stats["rows_accepted"] += count
         # a large table is written as parts, encoded side by side (one file is one thread)
@@ -109,6 +113,32 @@ class Writes:
                 _encode, writer, name, conformed.slice(index * size, size),
                 None if rows is None else rows.slice(index * size, size),
                 f"part-{first + index}.parquet"))
+
+    def add_files(self, name: str, files: list[Path], rows: int) -> None:
+        """Add the files of an earlier version of `name` (holding `rows` rows) to this run's
+        version as they are: rows a run keeps unchanged are not encoded again. Versions are
+        immutable, so the files are hard links (copies where links are not possible)."""
+        writer = self._open(name)
+        writer.stats["rows_read"] += rows
+        writer.stats["rows_accepted"] += rows
+        for source in files:
+            first = self._files.get(name, 0)
+            self._files[name] = first + 1
+            target = writer.folder / f"part-{first}.parquet"
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+            writer.files.append(target.name)
+
+    def _open(self, name: str) -> VersionWriter:
+        writer = self._writers.get(name)
+        if writer is None:
+            writer = self._stack.enter_context(self._hub.lake.new_version(
+                "linked", name, created_by=f"link run {self._run_id}"))
+            self._writers[name] = writer
+            writer.stats["rows_read"] = writer.stats["rows_accepted"] = 0
+        return writer
 
     def settle(self) -> None:
         """Wait for every file (a failed one raises: then no version is committed)."""

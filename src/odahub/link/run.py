@@ -142,10 +142,12 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         training = every() if sample is None else register(api, sample, "training")
         stored = link_model.train(api, training, prepared.roles, extra)
     frozen = kept.tf if kept is not None and stored.id == kept.model_id else None
+    keeps_pairs, pair_files = False, []
     if incremental:
         options.phase("score new records")
-        scored, fresh = score_incremental(hub, api, every, profiles, stored, frozen,
-                                           inputs.dropped == 0 and profiles.fresh is not None)
+        keeps_pairs = inputs.dropped == 0 and profiles.fresh is not None
+        pair_files = outputs.files(hub, "pairs")
+        scored, fresh = score_incremental(hub, api, every, profiles, stored, frozen, keeps_pairs)
     else:
         options.phase("score")
         scored = score_all(api, every(), stored, frozen)
@@ -155,7 +157,12 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
     with outputs.writing(hub, run_id) as writes, ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="odahub-link-delta") as pool:
         # each linked table is encoded as soon as it is known, beside the work that follows
-        writes.add("pairs", _review_floor(scored.pairs, stored))
+        if fresh is not None and keeps_pairs:
+            # every stored pair is kept as it was: its files join the new version unencoded
+            writes.add_files("pairs", pair_files, scored.pairs.num_rows - fresh.num_rows)
+            writes.add("pairs", _review_floor(fresh, stored))
+        else:
+            writes.add("pairs", _review_floor(scored.pairs, stored))
         options.phase("cluster")
         edges = scored.pairs.filter(pc.greater_equal(scored.pairs["match_probability"],
                                                      stored.threshold))
@@ -178,7 +185,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
                 # the stored input's delta is written beside the households (a failed write
                 # of the linked tables leaves a delta of an unfinished run, which the next
                 # run ignores: ADR 0076)
-                delta = pool.submit(save_delta, hub, prepared, profiles, persons.changed,
+                delta = pool.submit(save_delta, hub, prepared, profiles, persons,
                                     keyed.select(["unique_id", "address_key"]), scored.tf,
                                     run_id, last_id, stored)
             households = local_household_tables(hub, prepared, persons, kept.keys, keyed,
