@@ -63,6 +63,49 @@ def test_a_new_delivery_links_incrementally_like_a_full_relink(sqlite_hub: Hub) 
     assert _partition(_households(sqlite_hub)) == _partition(incremental_homes)
 
 
+def _recounted(hub: Hub) -> tuple[int, int]:
+    """(distinct person ids, first free person number) counted from the tables themselves."""
+    from odahub.link.persons import _first_free, count_ids
+
+    links, history = outputs.read(hub, "links"), outputs.read(hub, "id_history")
+    return (count_ids(links["person_id"]),
+            _first_free([links["person_id"], history["old_id"], history["new_id"]]))
+
+
+def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_count(
+        sqlite_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incremental run takes the person count and the first free id number from the run
+    before (no million ids parsed): they must be what counting the tables gives, so fresh ids
+    never collide with an id ever issued, and a run after it can rely on them in turn."""
+    from odahub.link import incremental as incremental_module
+
+    frame = febrl_subset(300)
+    number = frame.index.to_series().str.extract(r"rec-(\d+)-")[0].astype(int)
+    first, later = frame[number < 200], frame[number >= 200]  # later: 100 persons never seen
+    write_identified(sqlite_hub, febrl_identified(first, "febrl3"), "febrl3")
+    stats_before = link(sqlite_hub)
+    assert (stats_before["persons"], stats_before["next_person"]) == _recounted(sqlite_hub)
+
+    given = []  # what the person update was told of the run before
+    update = incremental_module.local_person_tables
+    monkeypatch.setattr(incremental_module, "local_person_tables",
+                        lambda *args: given.append(args[-1]) or update(*args))
+    write_identified(sqlite_hub, febrl_identified(later, "febrl3_later"), "febrl3_later")
+    stats = link(sqlite_hub, LinkOptions(mode="incremental"))
+    assert stats["mode"] == "incremental" and stats["local_update"]
+    assert given == [(stats_before["persons"], stats_before["next_person"])]
+    assert (stats["persons"], stats["next_person"]) == _recounted(sqlite_hub)
+    incremental = _persons(sqlite_hub)
+    old_ids = {p for r, p in incremental.items() if r.startswith("febrl3:")}
+    fresh = {p for r, p in incremental.items() if r.startswith("febrl3_later:")} - old_ids
+    assert len(fresh) >= 90, len(fresh)  # the new persons got ids of their own...
+    monkeypatch.undo()
+    assert link(sqlite_hub, LinkOptions(mode="full"))["mode"] == "full"
+    # ...which are theirs alone: a full re-link finds the same persons under the same ids
+    assert _partition(_persons(sqlite_hub)) == _partition(incremental)
+    assert _persons(sqlite_hub) == incremental
+
+
 def _dated(frame: pd.DataFrame, dataset: str, later: bool) -> pa.Table:
     """FEBRL records with a visit date and a family reference. In the later delivery, a
     duplicate of an even-numbered person repeats its original's address and date, without a

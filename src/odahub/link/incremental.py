@@ -69,7 +69,8 @@ def local_update_allowed(last: dict[str, Any] | None, prepared: Any, previous: p
 
 def local_persons(hub: Hub, prepared: Any, profiles: Profiles, edges: pa.Table,
                    fresh: pa.Table, model: link_model.TrainedModel, previous: pa.Table,
-                   non_links: list[tuple[str, str]], run_id: int) -> PersonTables | None:
+                   non_links: list[tuple[str, str]], run_id: int,
+                   known: tuple[int, int] | None = None) -> PersonTables | None:
     """Merge the previous persons through the new edges; None if a rejection forbids it.
 
     Only what the new edges and records touch is looked at: a profile's node is the person
@@ -110,7 +111,7 @@ def local_persons(hub: Hub, prepared: Any, profiles: Profiles, edges: pa.Table,
     clusters = records.join(key, "group", join_type="inner").select(["unique_id", "unique_id_min"])
     clusters = clusters.rename_columns(["unique_id", "cluster_key"])
     return local_person_tables(hub, prepared, clusters, edges, previous, run_id, members,
-                               touched)
+                               touched, known)
 
 
 
@@ -164,18 +165,24 @@ def score_incremental(hub: Hub, api: Any, every: Callable[[], Any], profiles: Pr
     if profiles.stored is not None:  # `extend`: stored rows (some naming profiles), new profiles
         new = profiles.new_rows
         assert new is not None
-        existing = profiles.near.result() if profiles.near is not None else near(
-            profiles.stored, new, rules, profiles.stored_named)
+        stored, named, finding = profiles.stored, profiles.stored_named, profiles.near
+
+        def existing() -> pa.Table:
+            return finding.result() if finding is not None else near(stored, new, rules, named)
     else:
         records = profiles.records
         is_new = pc.invert(pc.is_in(records["unique_id"], profiles.known))
         new = records.filter(is_new)
-        existing = near(records.filter(pc.invert(is_new)), new, rules)
+        found = near(records.filter(pc.invert(is_new)), new, rules)
+
+        def existing() -> pa.Table:
+            return found
     if new.num_rows == 0:
         return Scored(kept, 0, frozen or {}), kept.schema.empty_table()
-    # with frozen frequencies Splink needs no other row than those it scores
-    scored = register(api, pa.concat_tables([existing, new]), "near")
-    fresh = score_new(api, scored, register(api, new, "new"), model, frozen, everything=every)
+    # with frozen frequencies Splink needs no other row than those it scores; the linker is
+    # made ready while the rows near the new ones may still be being found
+    fresh = score_new(api, lambda: register(api, pa.concat_tables([existing(), new]), "near"),
+                      register(api, new, "new"), model, frozen, everything=every)
     # stored pairs are ordered already; fresh ones touch a new profile, so none is stored
     pairs = canonical(fresh.pairs).select(kept.schema.names).cast(kept.schema)
     return Scored(pa.concat_tables([kept, pairs]), fresh.candidate_pairs, fresh.tf), pairs

@@ -31,6 +31,8 @@ class PersonTables:
     previous: pa.Table | None = None
     holds: pa.Array | None = None
     fresh: pa.Table | None = None
+    # the first free person number for a run reading these links and this history
+    next_number: int | None = None
 
     @property
     def links(self) -> pa.Table:
@@ -138,25 +140,39 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
                           prepared.records.select(["unique_id", "dataset", "record_id"]),
                           profile_of.select(["unique_id", "profile_id"]))
     history = _history(history_before, assigned.history, run_id)
-    count = count_ids(assigned.members["id"])
-    return PersonTables(rows=links, history=history, count=count)
+    held = _numbers(assigned.members["id"])
+    count = count_ids(assigned.members["id"], held)
+    following = _first_free([held if held is not None else assigned.members["id"],
+                             history["old_id"], history["new_id"]])
+    return PersonTables(rows=links, history=history, count=count, next_number=following)
 
 
 def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.Table,
                         previous: pa.Table, run_id: int, profile_of: pa.Table,
-                        touched: pa.ChunkedArray) -> PersonTables:
+                        touched: pa.ChunkedArray, known: tuple[int, int] | None = None
+                        ) -> PersonTables:
     """person_tables for an incremental run: `clusters` holds only the records of persons that
     changed (new records, and every record of a person they joined); every other record keeps
     its previous person and link confidence. Ids are assigned over the changed part alone,
     which gives what a full assignment would: unchanged clusters keep their ids either way.
-    `touched`: which previous rows are in `clusters`."""
+    `touched`: which previous rows are in `clusters`; `known`: how many persons `previous`
+    holds and the first free person number, as the run that wrote them recorded (else they
+    are counted here).
+
+    Every previous id ends up in the new links or in the id history (a touched person is
+    whole in `clusters`, so an id it loses is a move), so the next first free number follows
+    from this one and the ids this run adds."""
     engine = hub.engine
     names = names_of(previous)
     prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
     history_before = outputs.read(hub, "id_history")
-    held = _numbers(previous["person_id"])  # read once: for the first free id and the count
-    first = _first_free([held if held is not None else previous["person_id"],
-                         history_before["old_id"], history_before["new_id"]])
+    held = None
+    if known is None:
+        held = _numbers(previous["person_id"])  # read once: for the first free id and count
+        first = _first_free([held if held is not None else previous["person_id"],
+                             history_before["old_id"], history_before["new_id"]])
+    else:
+        first = known[1]
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     assigned = assign_ids(engine, members, prior, "P-", first)
     records = prepared.records.select(["unique_id", "dataset", "record_id"])
@@ -176,11 +192,14 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
         previous.select(["unique_id", *outputs.LINKS.names]).schema)
     holds = pc.invert(touched)
     # touched persons are whole, so the others keep their count
-    count = (count_ids(previous["person_id"], held) - count_ids(prior["old_id"])
-             + count_ids(fresh["person_id"]))
+    held_count = known[0] if known is not None else count_ids(previous["person_id"], held)
+    count = held_count - count_ids(prior["old_id"]) + count_ids(fresh["person_id"])
+    following = max(first, _first_free([fresh["person_id"], assigned.history["old_id"],
+                                        assigned.history["new_id"]]))
     return PersonTables(rows=None, history=_history(history_before, assigned.history, run_id),
                         count=count, changed=pc.unique(clusters["unique_id"]),
-                        changed_rows=rows, previous=previous, holds=holds, fresh=fresh)
+                        changed_rows=rows, previous=previous, holds=holds, fresh=fresh,
+                        next_number=following)
 
 
 def _record_links(hub: Hub, assigned: pa.Table, edges: pa.Table, records: pa.Table,

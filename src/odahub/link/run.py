@@ -170,7 +170,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         if fresh is not None and local_update_allowed(last, prepared, previous, fingerprint,
                                                        inputs.dropped == 0):
             persons = local_persons(hub, prepared, profiles, edges, fresh, stored, previous,
-                                     non_links, run_id)
+                                     non_links, run_id, _known_persons(hub, last))
         if persons is None:
             clusters = profiles.expand(
                 cluster(profiles.records["unique_id"], edges, links, non_links))
@@ -210,6 +210,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         "pairs_above_threshold": edges.num_rows, "threshold": round(stored.threshold, 4),
         "persons": persons.count, "households": households.count,
         "review_queued": queued, "model_id": stored.id, "links_version": versions["links"],
+        "history_version": versions["id_history"], "next_person": persons.next_number,
         "decisions": fingerprint, "identified_versions": identified, "changed_records": changed,
         "prepared_records": inputs.fresh, "local_update": persons.changed is not None,
     }
@@ -240,6 +241,18 @@ def _inputs(hub: Hub, options: LinkOptions, stored: link_model.TrainedModel | No
     prepared = prepare(hub, union)
     changed = changed_records(hub, union, identified, linked) if wanted else 0
     return Inputs(prepared, changed, kept, prepared.size)
+
+
+def _known_persons(hub: Hub, last: dict[str, Any] | None) -> tuple[int, int] | None:
+    """(persons, first free person number) as the last run recorded them, if its links and id
+    history are still the latest (an erasure rewrites them: then they are counted afresh)."""
+    if not last or last.get("next_person") is None or last.get("persons") is None:
+        return None
+    for name, key in (("links", "links_version"), ("id_history", "history_version")):
+        version = hub.lake.latest("linked", name)
+        if version is None or version.version != last.get(key):
+            return None
+    return int(last["persons"]), int(last["next_person"])
 
 
 def _training_sample(records: pa.Table) -> pa.Table | None:

@@ -67,27 +67,32 @@ def score_all(api: DatabaseAPISubClass, table: SplinkDataFrame, model: TrainedMo
     return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf or _tf_tables(linker))
 
 
-def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame, new: SplinkDataFrame,
-              model: TrainedModel, frozen: dict[str, pa.Table] | None = None,
-              floor: float = FLOOR_WEIGHT,
+def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame | Callable[[], SplinkDataFrame],
+              new: SplinkDataFrame, model: TrainedModel,
+              frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT,
               everything: Callable[[], SplinkDataFrame] | None = None) -> Scored:
     """Pairs between new and existing records, and among new records.
 
     `every` holds the existing records near the new ones and the new records themselves: one
     predict_between(every, new) scores both kinds of pair (a pair of new records comes both
     ways round and a record meets itself; `canonical` and the count see to both), which costs
-    one Splink pass where predict_between plus predict_within cost two.
+    one Splink pass where predict_between plus predict_within cost two. It may be given as a
+    callable, called once the linker is ready (the caller may still be finding those rows).
 
     Term frequencies are the model's frozen ones (else computed from every record, existing +
     new, as a full re-link without them would), so both routes give the same probabilities.
     With frozen frequencies `every` need only hold the records scored, and `everything` then
     gives every record for when they are not all frozen.
     """
-    linker = linker_for(api, every, model)
+    # predict_between scores the tables it is given: the linker's own input serves only the
+    # frequencies, which frozen ones replace, so it is built on the new records (at hand first)
+    linker = linker_for(api, new, model)
     tf = _use_frozen(api, linker, frozen)
     if not tf and everything is not None:
         linker = linker_for(api, everything(), model)
     tf = tf or _tf_tables(linker)
+    if callable(every):
+        every = every()
     # a rule holding another rule's columns finds no pair that one does not (Splink would
     # only attribute the pair to it): the narrowest rules give the same candidate pairs
     rules = narrowest(blocking_columns(model.roles, model.extra_blocking))
