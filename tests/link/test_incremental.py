@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -87,9 +89,12 @@ def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_count(
     assert (stats_before["persons"], stats_before["next_person"]) == _recounted(sqlite_hub)
 
     given = []  # what the person update was told of the run before
-    update = incremental_module.local_person_tables
-    monkeypatch.setattr(incremental_module, "local_person_tables",
-                        lambda *args: given.append(args[-1]) or update(*args))
+    update = incremental_module.local_person_tables  # type: ignore[attr-defined]
+
+    def spied(*args: Any) -> Any:
+        given.append(args[-1])
+        return update(*args)
+    monkeypatch.setattr(incremental_module, "local_person_tables", spied)
     write_identified(sqlite_hub, febrl_identified(later, "febrl3_later"), "febrl3_later")
     stats = link(sqlite_hub, LinkOptions(mode="incremental"))
     assert stats["mode"] == "incremental" and stats["local_update"]
