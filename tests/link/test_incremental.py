@@ -65,20 +65,30 @@ def test_a_new_delivery_links_incrementally_like_a_full_relink(sqlite_hub: Hub) 
     assert _partition(_households(sqlite_hub)) == _partition(incremental_homes)
 
 
-def _recounted(hub: Hub) -> tuple[int, int]:
-    """(distinct person ids, first free person number) counted from the tables themselves."""
+def _recounted(hub: Hub) -> dict[str, int]:
+    """Distinct person and household ids, and the first free number of each, counted from the
+    tables themselves (as a run's stats should give them)."""
     from odahub.link.persons import _first_free, count_ids
 
     links, history = outputs.read(hub, "links"), outputs.read(hub, "id_history")
-    return (count_ids(links["person_id"]),
-            _first_free([links["person_id"], history["old_id"], history["new_id"]]))
+    households = outputs.read(hub, "households")["household_id"]
+    return {"persons": count_ids(links["person_id"]),
+            "next_person": _first_free([links["person_id"], history["old_id"],
+                                        history["new_id"]]),
+            "households": count_ids(households), "next_household": _first_free([households])}
 
 
-def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_count(
+def _recorded(stats: dict[str, Any]) -> dict[str, int]:
+    return {key: stats[key] for key in ("persons", "next_person", "households",
+                                        "next_household")}
+
+
+def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_counts(
         sqlite_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An incremental run takes the person count and the first free id number from the run
-    before (no million ids parsed): they must be what counting the tables gives, so fresh ids
-    never collide with an id ever issued, and a run after it can rely on them in turn."""
+    """An incremental run takes the person and household counts and first free id numbers
+    from the run before (no million ids parsed): they must be what counting the tables gives,
+    so fresh ids never collide with an id ever issued, and a run after it can rely on them in
+    turn."""
     from odahub.link import incremental as incremental_module
 
     frame = febrl_subset(300)
@@ -86,7 +96,7 @@ def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_count(
     first, later = frame[number < 200], frame[number >= 200]  # later: 100 persons never seen
     write_identified(sqlite_hub, febrl_identified(first, "febrl3"), "febrl3")
     stats_before = link(sqlite_hub)
-    assert (stats_before["persons"], stats_before["next_person"]) == _recounted(sqlite_hub)
+    assert _recorded(stats_before) == _recounted(sqlite_hub)
 
     given = []  # what the person update was told of the run before
     update = incremental_module.local_person_tables  # type: ignore[attr-defined]
@@ -99,7 +109,7 @@ def test_a_delivery_of_new_persons_gets_fresh_ids_from_the_recorded_count(
     stats = link(sqlite_hub, LinkOptions(mode="incremental"))
     assert stats["mode"] == "incremental" and stats["local_update"]
     assert given == [(stats_before["persons"], stats_before["next_person"])]
-    assert (stats["persons"], stats["next_person"]) == _recounted(sqlite_hub)
+    assert _recorded(stats) == _recounted(sqlite_hub)
     incremental = _persons(sqlite_hub)
     old_ids = {p for r, p in incremental.items() if r.startswith("febrl3:")}
     fresh = {p for r, p in incremental.items() if r.startswith("febrl3_later:")} - old_ids

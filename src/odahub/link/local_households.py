@@ -24,6 +24,8 @@ from odahub.link import outputs
 from odahub.link.persons import (
     HouseholdTables,
     PersonTables,
+    _first_free,
+    _numbers,
     count_ids,
     household_ids,
     names_of,
@@ -55,7 +57,8 @@ def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Ta
 
 def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
                            stored_keys: pa.Table, fresh: pa.Table,
-                           early: Callable[[str, pa.Table, pa.Array], None]) -> HouseholdTables:
+                           early: Callable[[str, pa.Table, pa.Array], None],
+                           known: tuple[int, int] | None = None) -> HouseholdTables:
     """persons: a local person update (the previous links, with household_id, which of them
     still hold, and the rows of the records whose person changed: all records of each such
     person); stored_keys: unique_id → address_key of every record at the last run; fresh: the
@@ -63,7 +66,9 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
 
     `early(name, table, rows)` is given the link and household rows that stay as they were
     (most of them) as soon as they are known, so they can be written while the region is
-    recomputed; the tables returned hold the other rows."""
+    recomputed; the tables returned hold the other rows. `known`: how many households the
+    previous households table holds and the first free household number, as the run that
+    wrote it recorded (else they are counted here)."""
     records = prepared.records
     rows, previous = persons.changed_rows, persons.previous
     assert rows is not None and previous is not None
@@ -88,7 +93,7 @@ def local_household_tables(hub: Hub, prepared: LinkInput, persons: PersonTables,
     keyed = pa.concat_tables([moved, _keyed(stored, stored_keys, inside, previous, columns)
                               .cast(moved.schema)])
     datasets = sorted(pc.unique(records["dataset"]).to_pylist())
-    tables = _recompute(hub, keyed, persons, datasets, settled, early)
+    tables = _recompute(hub, keyed, persons, datasets, settled, early, known)
 
     def keys() -> pa.Table:
         kept = stored_keys.filter(pc.invert(is_changed)).select(["unique_id", "address_key"])
@@ -208,8 +213,8 @@ def _keyed(stored: pa.Table, stored_keys: pa.Table, region: np.ndarray, links: p
 
 
 def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[str],
-               settled: pa.Table, early: Callable[[str, pa.Table, pa.Array], None]
-               ) -> HouseholdTables:
+               settled: pa.Table, early: Callable[[str, pa.Table, pa.Array], None],
+               known: tuple[int, int] | None) -> HouseholdTables:
     engine = hub.engine
     previous, fresh_links = persons.previous, persons.fresh
     assert previous is not None and fresh_links is not None
@@ -229,8 +234,10 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
         .cast(previous.select(fresh_links.schema.names).schema)])
     try:
         stays, clusters = stay_clusters(hub, keyed)
+        first = known[1] if known is not None else _first_free(
+            [prior_households["household_id"]])
         assigned = household_ids(hub, stays, clusters, prior_households.filter(in_region),
-                                 prior_households)
+                                 first)
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
@@ -245,13 +252,26 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
     missing = None if linked.num_rows == region_links.num_rows else pc.and_(
         pc.and_(persons.holds, in_keyed), pc.invert(pc.is_in(names_of(previous),
                                                              linked["unique_id"])))
+    # the households outside the region are kept whole and the region's ids are all new or
+    # taken from the region's old ones, so counts and numbers follow from the region's
+    dropped = prior_households["household_id"].filter(in_region)
+    if known is not None:
+        count = known[0] - count_ids(dropped) + count_ids(households["household_id"])
+    else:
+        count = count_ids(pa.chunked_array(prior_households["household_id"].filter(
+            kept_households).chunks + households["household_id"].chunks))
+    dropped_numbers = _numbers(dropped)
+    if dropped_numbers is not None and first - 1 not in set(dropped_numbers.tolist()):
+        # the largest number before is still held, so nothing below it needs counting
+        following = max(first, _first_free([households["household_id"]]))
+    else:
+        following = _first_free([prior_households["household_id"].filter(kept_households),
+                                 households["household_id"]])
     return HouseholdTables(links=_record_households(persons, linked, missing,
                                                     _settled_households(settled, keyed, linked)),
-                           households=households,
-                           count=count_ids(pa.chunked_array(
-                               prior_households["household_id"].filter(kept_households).chunks
-                               + households["household_id"].chunks)),
-                           keys_of=lambda: keyed.select(["unique_id", "address_key"]))
+                           households=households, count=count,
+                           keys_of=lambda: keyed.select(["unique_id", "address_key"]),
+                           next_number=following)
 
 
 def _settled_households(settled: pa.Table, keyed: pa.Table, linked: pa.Table) -> pa.Table:

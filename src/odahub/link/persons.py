@@ -49,6 +49,8 @@ class HouseholdTables:
     households: pa.Table
     count: int
     keys_of: Callable[[], pa.Table]  # built only when the whole stored input is rewritten
+    # the first free household number for a run reading these households
+    next_number: int | None = None
 
     @property
     def keys(self) -> pa.Table:
@@ -271,7 +273,8 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     try:
         stays, clusters = stay_clusters(hub, keyed)
         previous = outputs.read(hub, "households")
-        assigned = household_ids(hub, stays, clusters, previous, previous)
+        assigned = household_ids(hub, stays, clusters, previous,
+                                 _first_free([previous["household_id"]]))
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
@@ -283,9 +286,12 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     tokens = hh.uprn_tokens(hub.lake, sorted(pc.unique(records["dataset"]).to_pylist()))
     households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
-    count = count_ids(households["household_id"])
+    held = _numbers(households["household_id"])
+    count = count_ids(households["household_id"], held)
     return HouseholdTables(links=linked, households=households, count=count,
-                           keys_of=lambda: keyed.select(["unique_id", "address_key"]))
+                           keys_of=lambda: keyed.select(["unique_id", "address_key"]),
+                           next_number=_first_free([held if held is not None
+                                                    else households["household_id"]]))
 
 
 def stay_clusters(hub: Hub, keyed: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -301,15 +307,14 @@ def stay_clusters(hub: Hub, keyed: pa.Table) -> tuple[pa.Table, pa.Table]:
 
 
 def household_ids(hub: Hub, stays: pa.Table, clusters: pa.Table, previous: pa.Table,
-                  every_previous: pa.Table) -> pa.Table:
+                  first: int) -> pa.Table:
     """Stable household ids by overlap of persons with the previous run's households
-    (`previous`; fresh ids follow the largest of `every_previous`)."""
+    (`previous`; fresh ids are numbered from `first`)."""
     joined = clusters.join(stays.select(["stay_id", "person_id"]), "stay_id")
     # a person counts once per household, however many stays there
     members = pa.table({"member": joined["person_id"], "cluster_key": joined["cluster_key"]}
                        ).group_by(["member", "cluster_key"]).aggregate([])
     prior = pa.table({"member": previous["person_id"], "old_id": previous["household_id"]})
-    first = _first_free([every_previous["household_id"]])
     assigned = assign_ids(hub.engine, members, prior, "H-", first).members
     return assigned.group_by(["cluster_key", "id"]).aggregate([]).select(["cluster_key", "id"])
 

@@ -170,7 +170,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         if fresh is not None and local_update_allowed(last, prepared, previous, fingerprint,
                                                        inputs.dropped == 0):
             persons = local_persons(hub, prepared, profiles, edges, fresh, stored, previous,
-                                     non_links, run_id, _known_persons(hub, last))
+                                     non_links, run_id, _known(hub, last, "persons"))
         if persons is None:
             clusters = profiles.expand(
                 cluster(profiles.records["unique_id"], edges, links, non_links))
@@ -189,7 +189,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
                                     keyed.select(["unique_id", "address_key"]), scored.tf,
                                     run_id, last_id, stored)
             households = local_household_tables(hub, prepared, persons, kept.keys, keyed,
-                                                writes.add)
+                                                writes.add, _known(hub, last, "households"))
         else:
             households = household_tables(hub, prepared, persons.links)
         options.phase("write")
@@ -211,6 +211,8 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
         "persons": persons.count, "households": households.count,
         "review_queued": queued, "model_id": stored.id, "links_version": versions["links"],
         "history_version": versions["id_history"], "next_person": persons.next_number,
+        "households_version": versions["households"],
+        "next_household": households.next_number,
         "decisions": fingerprint, "identified_versions": identified, "changed_records": changed,
         "prepared_records": inputs.fresh, "local_update": persons.changed is not None,
     }
@@ -243,16 +245,24 @@ def _inputs(hub: Hub, options: LinkOptions, stored: link_model.TrainedModel | No
     return Inputs(prepared, changed, kept, prepared.size)
 
 
-def _known_persons(hub: Hub, last: dict[str, Any] | None) -> tuple[int, int] | None:
-    """(persons, first free person number) as the last run recorded them, if its links and id
-    history are still the latest (an erasure rewrites them: then they are counted afresh)."""
-    if not last or last.get("next_person") is None or last.get("persons") is None:
+# What a run records of the tables it wrote, so the next need not count them again: the
+# count, the first free id number, and which tables (versions) they were counted over.
+_RECORDED = {"persons": ("next_person", {"links": "links_version",
+                                         "id_history": "history_version"}),
+             "households": ("next_household", {"households": "households_version"})}
+
+
+def _known(hub: Hub, last: dict[str, Any] | None, kind: str) -> tuple[int, int] | None:
+    """(how many, first free number) of `kind` as the last run recorded them, if the tables
+    it counted are still the latest (an erasure rewrites them: then they are counted afresh)."""
+    number, tables = _RECORDED[kind]
+    if not last or last.get(number) is None or last.get(kind) is None:
         return None
-    for name, key in (("links", "links_version"), ("id_history", "history_version")):
+    for name, key in tables.items():
         version = hub.lake.latest("linked", name)
         if version is None or version.version != last.get(key):
             return None
-    return int(last["persons"]), int(last["next_person"])
+    return int(last[kind]), int(last[number])
 
 
 def _training_sample(records: pa.Table) -> pa.Table | None:
