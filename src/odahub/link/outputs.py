@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from functools import partial
@@ -48,24 +48,34 @@ def _key(hub: Hub, name: str, version: DatasetVersion) -> tuple[str, str, int]:
 
 
 @contextmanager
-def ahead(hub: Hub, names: list[str]) -> Iterator[None]:
-    """Read the latest versions of these tables in the background while the block runs;
-    `read` takes them when it gets there."""
+def ahead(hub: Hub, names: list[str],
+          then: dict[str, Callable[[pa.Table], pa.Table]] | None = None) -> Iterator[None]:
+    """Read the latest versions of these tables in the background while the block runs (and
+    apply `then[name]` to each there); `read` takes them when it gets there."""
     versions = [(name, hub.lake.latest("linked", name)) for name in names]  # on this thread
-    with _AHEAD.started((_key(hub, name, version), partial(hub.lake.read_table, version))
+
+    def job(version: DatasetVersion, name: str) -> pa.Table:
+        table = hub.lake.read_table(version)
+        return (then or {}).get(name, lambda read: read)(table)
+    with _AHEAD.started((_key(hub, name, version), partial(job, version, name))
                         for name, version in versions if version is not None):
         yield
 
 
-def read(hub: Hub, name: str) -> pa.Table:
-    """The latest version of a linked table, or an empty table of its schema."""
+def read(hub: Hub, name: str, keep: tuple[str, ...] = ()) -> pa.Table:
+    """The latest version of a linked table, or an empty table of its schema; with the `keep`
+    columns that `ahead` added, if it did."""
     version = hub.lake.latest("linked", name)
     if version is None:
         return SCHEMAS[name].empty_table()
     table = _AHEAD.take(_key(hub, name, version))
     if table is None:
         table = hub.lake.read_table(version)
-    return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+    conformed = table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+    for column in keep:
+        if column in table.schema.names:
+            conformed = conformed.append_column(column, table[column])
+    return conformed
 
 
 def files(hub: Hub, name: str) -> list[Path]:

@@ -99,7 +99,9 @@ def link(hub: Hub, options: LinkOptions | None = None) -> dict[str, Any]:
     wanted = ["links", "id_history", "households"] + (
         ["pairs"] if options.mode == "incremental" else [])
     stored = options.mode == "incremental" and not options.retrain and options.datasets is None
-    with outputs.ahead(hub, wanted), stored_input.ahead(hub) if stored else nullcontext():
+    # the links' record names are built on the reading thread (every later step uses them)
+    with outputs.ahead(hub, wanted, {"links": with_names}), \
+            stored_input.ahead(hub) if stored else nullcontext():
         return _link(hub, options)
 
 
@@ -115,7 +117,7 @@ def _link(hub: Hub, options: LinkOptions) -> dict[str, Any]:
               and outputs.rows(hub, "links") > 0)
     inputs = _inputs(hub, options, stored, wanted, identified, last_id, last)
     # taken after the stored input, which is read beside it and needed first
-    previous = with_names(outputs.read(hub, "links"))  # unique_id once, for every later use
+    previous = with_names(outputs.read(hub, "links", keep=("unique_id",)))
     prepared, changed, kept = inputs.prepared, inputs.changed, inputs.kept
     incremental = wanted and changed == 0 and stored is not None and stored.roles == prepared.roles
     fingerprint = _decisions_fingerprint(links, non_links)
