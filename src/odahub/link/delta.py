@@ -52,11 +52,13 @@ def incremental_input(hub: Hub, kept: StoredInput, versions: dict[str, int],
     delivered = pc.binary_join_element_wise(union["dataset"], union["record_id"], ":")
     # stored rows of the moved datasets only (none for a new dataset): hashing every stored id
     # would cost more than the rest of the step
-    before = records.filter(pc.is_in(records["dataset"], pa.array(names, pa.string())))
+    moved_rows = pc.is_in(records["dataset"], pa.array(names, pa.string()))
+    before = records.filter(moved_rows)
     fresh = union.filter(pc.invert(pc.is_in(delivered, before["unique_id"])))
     gone = set(linked) - set(versions)
     # ids are hashed only for stored rows of moved or vanished datasets (none for a new one)
-    mine = pc.is_in(records["dataset"], pa.array(sorted({*names, *gone}), pa.string()))
+    mine = pc.is_in(records["dataset"], pa.array(sorted({*names, *gone}), pa.string())) \
+        if gone else moved_rows
     # a filter, not a take: a take from a chunked table first copies it whole
     stale = pc.indices_nonzero(mine).filter(pc.invert(pc.is_in(
         records["unique_id"].filter(mine), delivered)))

@@ -227,11 +227,12 @@ def _latest_rows(parts: list[pa.Table]) -> pa.Table:
     the ids of every later part, rather than re-filtering the growing whole per delta."""
     later = None
     kept = []
-    for part in reversed(parts):
-        ids = part["unique_id"].combine_chunks()
+    for index, part in enumerate(reversed(parts)):
         kept.append(part if later is None else part.filter(pc.invert(pc.is_in(part["unique_id"],
                                                                               later))))
-        later = ids if later is None else pa.concat_arrays([later, ids])
+        if index + 1 < len(parts):  # the oldest part's ids replace nothing
+            ids = part["unique_id"].combine_chunks()
+            later = ids if later is None else pa.concat_arrays([later, ids])
     schema = parts[0].schema
     return pa.concat_tables([p.cast(schema) for p in reversed(kept)])
 
