@@ -9,7 +9,7 @@ import pytest
 from odahub.engine import Engine
 from odahub.hub import Hub
 from odahub.link import outputs, review
-from odahub.link.persons import _first_free, count_ids
+from odahub.link.persons import count_ids, first_free
 from odahub.link.scoring import narrowest, near
 from odahub.link.stored import flat_nicks, listed_nicks
 
@@ -54,12 +54,12 @@ def test_near_rows_are_the_rows_sharing_a_rule_key_as_sql_finds_them(sqlite_hub:
 def test_ids_are_counted_and_continued_by_number_whatever_their_shape() -> None:
     uniform = pa.chunked_array([["P-00000003", "P-00000010", None], ["P-00000003"]])
     assert count_ids(uniform) == 2
-    assert _first_free([uniform]) == 11
+    assert first_free([uniform]) == 11
     mixed = pa.array(["X7", "P-0009", "X7", "Q-12"])  # not one shape: regex and hash
     assert count_ids(mixed) == 3
-    assert _first_free([mixed]) == 13
-    assert _first_free([pa.array(["P-0000001A"])]) == 1  # no number at the end
-    assert _first_free([pa.array([], pa.string())]) == 1
+    assert first_free([mixed]) == 13
+    assert first_free([pa.array(["P-0000001A"])]) == 1  # no number at the end
+    assert first_free([pa.array([], pa.string())]) == 1
     assert count_ids(pa.array([None], pa.string())) == 0
 
 

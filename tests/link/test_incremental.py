@@ -68,14 +68,14 @@ def test_a_new_delivery_links_incrementally_like_a_full_relink(sqlite_hub: Hub) 
 def _recounted(hub: Hub) -> dict[str, int]:
     """Distinct person and household ids, and the first free number of each, counted from the
     tables themselves (as a run's stats should give them)."""
-    from odahub.link.persons import _first_free, count_ids
+    from odahub.link.persons import count_ids, first_free
 
     links, history = outputs.read(hub, "links"), outputs.read(hub, "id_history")
     households = outputs.read(hub, "households")["household_id"]
     return {"persons": count_ids(links["person_id"]),
-            "next_person": _first_free([links["person_id"], history["old_id"],
+            "next_person": first_free([links["person_id"], history["old_id"],
                                         history["new_id"]]),
-            "households": count_ids(households), "next_household": _first_free([households])}
+            "households": count_ids(households), "next_household": first_free([households])}
 
 
 def _recorded(stats: dict[str, Any]) -> dict[str, int]:

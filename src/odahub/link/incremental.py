@@ -34,22 +34,20 @@ def save_delta(hub: Hub, prepared: LinkInput, profiles: Profiles, persons: Perso
                 model: link_model.TrainedModel) -> bool:
     """Store only the rows this incremental run changed (ADR 0076)."""
     assert model.id is not None and persons.changed is not None
-    changed = persons.changed
+    rows, changed = persons.changed_rows, persons.changed
+    assert rows is not None
 
     def mine(table: pa.Table) -> pa.Table:
         return table.filter(pc.is_in(table["unique_id"], changed))
 
     # the changed records' rows by the mask over prepared rows; each record's profile row
     # lines up with its prepared row (checked on the rows taken: a hash of every id costs more)
-    records = prepared.records.filter(persons.changed_rows) if persons.changed_rows is not None \
-        else mine(prepared.records)
+    records = prepared.records.filter(rows)
     members = profiles.members
-    if persons.changed_rows is not None and members.num_rows == prepared.records.num_rows:
-        members = members.filter(persons.changed_rows)
-        if not pc.all(pc.equal(members["unique_id"], records["unique_id"])).as_py():
-            members = mine(profiles.members)
-    else:
-        members = mine(members)
+    aligned = members.num_rows == prepared.records.num_rows
+    members = members.filter(rows) if aligned else mine(members)
+    if aligned and not pc.all(pc.equal(members["unique_id"], records["unique_id"])).as_py():
+        members = mine(profiles.members)
     return stored_input.save_delta(hub, records, members, mine(keys), tf, run_id, parent,
                                    model.id, prepared.roles)
 

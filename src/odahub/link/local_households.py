@@ -24,10 +24,10 @@ from odahub.link import outputs
 from odahub.link.persons import (
     HouseholdTables,
     PersonTables,
-    _first_free,
-    _numbers,
     count_ids,
+    first_free,
     household_ids,
+    id_numbers,
     names_of,
     stay_clusters,
 )
@@ -35,7 +35,6 @@ from odahub.link.prepare import LinkInput
 
 KEY_COLUMNS = ("uprn", "postcode", "address", "event_date", "household_ref")
 MAX_ROUNDS = 50  # references chain keys; real data closes in a round or two
-LINK_COLUMNS = ["dataset", "record_id", "person_id", "household_id", "match_probability"]
 
 
 def changed_keyed(hub: Hub, prepared: LinkInput, persons: PersonTables) -> pa.Table:
@@ -232,12 +231,12 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
         previous.select(fresh_links.schema.names).filter(pc.and_(in_keyed, persons.holds)),
         fresh_links.filter(pc.is_in(fresh_links["unique_id"], keyed["unique_id"]))
         .cast(previous.select(fresh_links.schema.names).schema)])
+    region_households = prior_households.filter(in_region)
     try:
         stays, clusters = stay_clusters(hub, keyed)
-        first = known[1] if known is not None else _first_free(
+        first = known[1] if known is not None else first_free(
             [prior_households["household_id"]])
-        assigned = household_ids(hub, stays, clusters, prior_households.filter(in_region),
-                                 first)
+        assigned = household_ids(hub, stays, clusters, region_households, first)
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
@@ -254,18 +253,18 @@ def _recompute(hub: Hub, keyed: pa.Table, persons: PersonTables, datasets: list[
                                                              linked["unique_id"])))
     # the households outside the region are kept whole and the region's ids are all new or
     # taken from the region's old ones, so counts and numbers follow from the region's
-    dropped = prior_households["household_id"].filter(in_region)
+    dropped = region_households["household_id"]
     if known is not None:
         count = known[0] - count_ids(dropped) + count_ids(households["household_id"])
     else:
         count = count_ids(pa.chunked_array(prior_households["household_id"].filter(
             kept_households).chunks + households["household_id"].chunks))
-    dropped_numbers = _numbers(dropped)
-    if dropped_numbers is not None and first - 1 not in set(dropped_numbers.tolist()):
+    dropped_numbers = id_numbers(dropped)
+    if dropped_numbers is not None and not (dropped_numbers == first - 1).any():
         # the largest number before is still held, so nothing below it needs counting
-        following = max(first, _first_free([households["household_id"]]))
+        following = max(first, first_free([households["household_id"]]))
     else:
-        following = _first_free([prior_households["household_id"].filter(kept_households),
+        following = first_free([prior_households["household_id"].filter(kept_households),
                                  households["household_id"]])
     return HouseholdTables(links=_record_households(persons, linked, missing,
                                                     _settled_households(settled, keyed, linked)),
@@ -299,8 +298,8 @@ def _record_households(persons: PersonTables, region: pa.Table, missing: pa.Arra
     others = others.drop_columns(["household_id"]).join(settled, "unique_id",
                                                         join_type="left outer")
     parts = [others, region] + ([previous.filter(missing)] if missing is not None else [])
-    schema = previous.select(LINK_COLUMNS).schema
-    return pa.concat_tables([part.select(LINK_COLUMNS).cast(schema) for part in parts])
+    schema = previous.select(outputs.LINKS.names).schema
+    return pa.concat_tables([part.select(outputs.LINKS.names).cast(schema) for part in parts])
 
 
 _REGION_SQL = """

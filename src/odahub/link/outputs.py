@@ -99,7 +99,7 @@ class Writes:
     def __init__(self, hub: Hub, run_id: int, stack: ExitStack, pool: ThreadPoolExecutor):
         self._hub, self._run_id, self._stack, self._pool = hub, run_id, stack, pool
         self._writers: dict[str, VersionWriter] = {}
-        self._files: dict[str, int] = {}
+        self._parts: dict[str, int] = {}
         self._encoding: list[Future[None]] = []
         self.versions: dict[str, int] = {}
 
@@ -116,13 +116,10 @@ class Writes:
         # a large table is written as parts, encoded side by side (one file is one thread)
         parts = max(1, min(PARTS, count // PART_ROWS))
         size = -(-conformed.num_rows // parts) if conformed.num_rows else 0
-        first = self._files.get(name, 0)
-        self._files[name] = first + parts
-        for index in range(parts):
+        for index, filename in enumerate(self._file_names(name, parts)):
             self._encoding.append(self._pool.submit(
                 _encode, writer, name, conformed.slice(index * size, size),
-                None if rows is None else rows.slice(index * size, size),
-                f"part-{first + index}.parquet"))
+                None if rows is None else rows.slice(index * size, size), filename))
 
     def add_files(self, name: str, files: list[Path], rows: int) -> None:
         """Add the files of an earlier version of `name` (holding `rows` rows) to this run's
@@ -131,15 +128,19 @@ class Writes:
         writer = self._open(name)
         writer.stats["rows_read"] += rows
         writer.stats["rows_accepted"] += rows
-        for source in files:
-            first = self._files.get(name, 0)
-            self._files[name] = first + 1
-            target = writer.folder / f"part-{first}.parquet"
+        for source, filename in zip(files, self._file_names(name, len(files)), strict=True):
+            target = writer.folder / filename
             try:
                 os.link(source, target)
             except OSError:
                 shutil.copyfile(source, target)
             writer.files.append(target.name)
+
+    def _file_names(self, name: str, count: int) -> list[str]:
+        """The next `count` part names of this run's version of `name`."""
+        first = self._parts.get(name, 0)
+        self._parts[name] = first + count
+        return [f"part-{first + index}.parquet" for index in range(count)]
 
     def _open(self, name: str) -> VersionWriter:
         writer = self._writers.get(name)

@@ -61,12 +61,12 @@ class HouseholdTables:
 BITMAP_LIMIT = 50_000_000  # counting ids by number up to here costs at most 50 MB
 
 
-def _first_free(ids: list[pa.Array | pa.ChunkedArray | np.ndarray]) -> int:
+def first_free(ids: list[pa.Array | pa.ChunkedArray | np.ndarray]) -> int:
     """One past the largest number ending any id (vectorised: a million ids in milliseconds);
-    a column may be given as its numbers (`_numbers`) already."""
+    a column may be given as its numbers (`id_numbers`) already."""
     best = 0
     for column in ids:
-        numbers = column if isinstance(column, np.ndarray) else _numbers(column)
+        numbers = column if isinstance(column, np.ndarray) else id_numbers(column)
         if numbers is not None:
             top = int(numbers.max()) if len(numbers) else None
         else:
@@ -77,7 +77,7 @@ def _first_free(ids: list[pa.Array | pa.ChunkedArray | np.ndarray]) -> int:
     return best + 1
 
 
-def _numbers(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+def id_numbers(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     """The numbers of non-null ids when every id is one prefix then digits of one width (as
     `assign_ids` writes them); None otherwise. Read straight from the string buffers as a
     (rows × width) byte matrix: no string is decoded or hashed."""
@@ -113,11 +113,20 @@ def _numbers(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
+def tally(column: pa.Array | pa.ChunkedArray,
+          *also: pa.Array | pa.ChunkedArray) -> tuple[int, int]:
+    """(how many distinct ids `column` holds, the first free number over it and `also`), the
+    column's numbers read once for both."""
+    numbers = id_numbers(column)
+    return count_ids(column, numbers), first_free([numbers if numbers is not None else column,
+                                                   *also])
+
+
 def count_ids(column: pa.Array | pa.ChunkedArray, numbers: np.ndarray | None = None) -> int:
     """How many distinct ids (non-null): by their numbers when ids are of one shape (a
     bitmap, not a hash of a million strings), else by hashing. `numbers`: the column's
     numbers, when the caller has them."""
-    numbers = _numbers(column) if numbers is None else numbers
+    numbers = id_numbers(column) if numbers is None else numbers
     if numbers is None or (len(numbers) and int(numbers.max()) > BITMAP_LIMIT):
         valid = column.drop_null() if isinstance(column, pa.ChunkedArray) \
             else pc.drop_null(column)
@@ -136,16 +145,13 @@ def person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges: pa.T
     history_before = outputs.read(hub, "id_history")
     prior = pa.table({"member": names_of(previous), "old_id": previous["person_id"]})
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
-    first = _first_free([prior["old_id"], history_before["old_id"], history_before["new_id"]])
+    first = first_free([prior["old_id"], history_before["old_id"], history_before["new_id"]])
     assigned = assign_ids(engine, members, prior, "P-", first)
     links = _record_links(hub, assigned.members, edges,
                           prepared.records.select(["unique_id", "dataset", "record_id"]),
                           profile_of.select(["unique_id", "profile_id"]))
     history = _history(history_before, assigned.history, run_id)
-    held = _numbers(assigned.members["id"])
-    count = count_ids(assigned.members["id"], held)
-    following = _first_free([held if held is not None else assigned.members["id"],
-                             history["old_id"], history["new_id"]])
+    count, following = tally(assigned.members["id"], history["old_id"], history["new_id"])
     return PersonTables(rows=links, history=history, count=count, next_number=following)
 
 
@@ -168,13 +174,8 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
     names = names_of(previous)
     prior = pa.table({"member": names, "old_id": previous["person_id"]}).filter(touched)
     history_before = outputs.read(hub, "id_history")
-    held = None
-    if known is None:
-        held = _numbers(previous["person_id"])  # read once: for the first free id and count
-        first = _first_free([held if held is not None else previous["person_id"],
-                             history_before["old_id"], history_before["new_id"]])
-    else:
-        first = known[1]
+    held_count, first = known if known is not None else tally(
+        previous["person_id"], history_before["old_id"], history_before["new_id"])
     members = pa.table({"member": clusters["unique_id"], "cluster_key": clusters["cluster_key"]})
     assigned = assign_ids(engine, members, prior, "P-", first)
     records = prepared.records.select(["unique_id", "dataset", "record_id"])
@@ -194,9 +195,8 @@ def local_person_tables(hub: Hub, prepared: LinkInput, clusters: pa.Table, edges
         previous.select(["unique_id", *outputs.LINKS.names]).schema)
     holds = pc.invert(touched)
     # touched persons are whole, so the others keep their count
-    held_count = known[0] if known is not None else count_ids(previous["person_id"], held)
     count = held_count - count_ids(prior["old_id"]) + count_ids(fresh["person_id"])
-    following = max(first, _first_free([fresh["person_id"], assigned.history["old_id"],
+    following = max(first, first_free([fresh["person_id"], assigned.history["old_id"],
                                         assigned.history["new_id"]]))
     return PersonTables(rows=None, history=_history(history_before, assigned.history, run_id),
                         count=count, changed=pc.unique(clusters["unique_id"]),
@@ -274,7 +274,7 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
         stays, clusters = stay_clusters(hub, keyed)
         previous = outputs.read(hub, "households")
         assigned = household_ids(hub, stays, clusters, previous,
-                                 _first_free([previous["household_id"]]))
+                                 first_free([previous["household_id"]]))
         engine.register("hh_clusters", clusters)
         engine.register("hh_ids", assigned)
         memberships = engine.sql(hh.memberships_sql("hh_stays", "hh_clusters", "hh_ids"))
@@ -286,12 +286,10 @@ def household_tables(hub: Hub, prepared: LinkInput, links: pa.Table) -> Househol
     tokens = hh.uprn_tokens(hub.lake, sorted(pc.unique(records["dataset"]).to_pylist()))
     households = hh.with_uprn_tokens(memberships, tokens).sort_by(
         [("household_id", "ascending"), ("person_id", "ascending")])
-    held = _numbers(households["household_id"])
-    count = count_ids(households["household_id"], held)
+    count, following = tally(households["household_id"])
     return HouseholdTables(links=linked, households=households, count=count,
                            keys_of=lambda: keyed.select(["unique_id", "address_key"]),
-                           next_number=_first_free([held if held is not None
-                                                    else households["household_id"]]))
+                           next_number=following)
 
 
 def stay_clusters(hub: Hub, keyed: pa.Table) -> tuple[pa.Table, pa.Table]:

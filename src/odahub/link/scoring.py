@@ -67,7 +67,7 @@ def score_all(api: DatabaseAPISubClass, table: SplinkDataFrame, model: TrainedMo
     return Scored(pairs=pairs, candidate_pairs=candidates, tf=tf or _tf_tables(linker))
 
 
-def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame | Callable[[], SplinkDataFrame],
+def score_new(api: DatabaseAPISubClass, every: Callable[[], SplinkDataFrame],
               new: SplinkDataFrame, model: TrainedModel,
               frozen: dict[str, pa.Table] | None = None, floor: float = FLOOR_WEIGHT,
               everything: Callable[[], SplinkDataFrame] | None = None) -> Scored:
@@ -76,8 +76,8 @@ def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame | Callable[[], Sp
     `every` holds the existing records near the new ones and the new records themselves: one
     predict_between(every, new) scores both kinds of pair (a pair of new records comes both
     ways round and a record meets itself; `canonical` and the count see to both), which costs
-    one Splink pass where predict_between plus predict_within cost two. It may be given as a
-    callable, called once the linker is ready (the caller may still be finding those rows).
+    one Splink pass where predict_between plus predict_within cost two. It is called once the
+    linker is ready (the caller may still be finding those rows).
 
     Term frequencies are the model's frozen ones (else computed from every record, existing +
     new, as a full re-link without them would), so both routes give the same probabilities.
@@ -91,13 +91,11 @@ def score_new(api: DatabaseAPISubClass, every: SplinkDataFrame | Callable[[], Sp
     if not tf and everything is not None:
         linker = linker_for(api, everything(), model)
     tf = tf or _tf_tables(linker)
-    if callable(every):
-        every = every()
     # a rule holding another rule's columns finds no pair that one does not (Splink would
     # only attribute the pair to it): the narrowest rules give the same candidate pairs
     rules = narrowest(blocking_columns(model.roles, model.extra_blocking))
     scored = linker.inference.predict_between(
-        every, new, warning_mode="never",
+        every(), new, warning_mode="never",
         blocking_rules_to_generate_predictions=[block_on(*rule) for rule in rules])
     # existing × new pairs once each; new × new ones twice (both ways), never a record itself
     counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
